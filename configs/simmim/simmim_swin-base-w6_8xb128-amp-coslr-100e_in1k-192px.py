@@ -1,0 +1,12 @@
+# SimMIM Swin-B, 100 epochs on ImageNet-1k at 192 px: the SG-MIM baseline
+# (same recipe as configs/sgmim: 8 GPUs x 128 images, lr 2e-4 x 1024 / 512).
+_base_ = [
+    '../_base_/models/simmim_swin-base-w6.py',
+    '../_base_/datasets/imagenet_bs128_simmim_192.py',
+    '../_base_/schedules/simmim_adamw-coslr-100e.py',
+    '../_base_/default_runtime.py',
+]
+
+default_hooks = dict(
+    logger=dict(interval=100),
+    checkpoint=dict(interval=10, max_keep_ckpts=3))

@@ -1,0 +1,44 @@
+# CPU-sized SimMIM on SynthScenes: the real Swin-B config with the data root,
+# image size and width changed (fp32: AMP needs a GPU).
+_base_ = '../simmim/simmim_swin-base-w6_8xb128-amp-coslr-100e_in1k-192px.py'
+img_size = 96
+data_root = 'data/synthscenes/imagenet/'
+
+model = dict(
+    backbone=dict(
+        arch=dict(
+            _delete_=True,
+            embed_dims=32,
+            depths=[1, 1, 2, 1],
+            num_heads=[1, 2, 4, 8]),
+        img_size=img_size,
+        stage_cfgs=dict(block_cfgs=dict(window_size=3))),
+    neck=dict(in_channels=32 * 2**3))
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='RandomResizedCrop', scale=img_size,
+         crop_ratio_range=(0.67, 1.0)),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='SimMIMMaskGenerator', input_size=img_size, mask_patch_size=32,
+         model_patch_size=4, mask_ratio=0.6),
+    dict(type='PackInputs')
+]
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=2,
+    dataset=dict(data_root=data_root, pipeline=train_pipeline))
+
+optim_wrapper = dict(type='OptimWrapper', optimizer=dict(lr=2e-4 * 16 / 512))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-6 / 2e-4, by_epoch=True, begin=0,
+         end=1, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=3, eta_min=1e-5 * 16 / 512,
+         by_epoch=True, begin=1, end=4, convert_to_iter_based=True)
+]
+train_cfg = dict(max_epochs=4)
+default_hooks = dict(
+    logger=dict(interval=1),
+    checkpoint=dict(interval=1, max_keep_ckpts=2))
+auto_scale_lr = dict(base_batch_size=16)
+randomness = dict(seed=0)

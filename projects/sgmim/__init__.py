@@ -1,0 +1,16 @@
+"""sgmim: masked-image-modeling methods as OpenMMLab components.
+
+``import sgmim`` (configs: ``custom_imports=dict(imports=['sgmim'])``)
+registers every component in the mmpretrain / mmseg / mmdet registries,
+activates safe checkpoint loading for torch >= 2.6 and lets mmengine resolve
+``_base_ = 'sgmim::...'`` config paths.
+"""
+from .utils import install_safe_checkpoint_loading, register_config_package
+from .version import __version__
+
+install_safe_checkpoint_loading()
+register_config_package()
+
+from . import datasets, engine, models  # noqa: E402,F401  (registers components)
+
+__all__ = ['__version__']

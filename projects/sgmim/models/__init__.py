@@ -1,0 +1,3 @@
+from .utils import OptionalPretrainedInit
+
+__all__ = ['OptionalPretrainedInit']

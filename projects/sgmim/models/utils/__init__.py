@@ -1,0 +1,3 @@
+from .optional_pretrained_init import OptionalPretrainedInit
+
+__all__ = ['OptionalPretrainedInit']

@@ -1,0 +1,88 @@
+"""Config editing shared by ``tools/train.py`` and ``tools/test.py``.
+
+One entry serves mmpretrain, mmseg and mmdet configs: the library is the
+config's ``default_scope``. The command-line options follow the three
+libraries' own ``tools/train.py`` / ``tools/test.py``.
+"""
+import os
+import os.path as osp
+
+import torch
+import torch.distributed as dist
+from mmengine.config import Config, DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+SCOPES = ('mmpretrain', 'mmseg', 'mmdet')
+LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
+
+
+def add_common_args(parser) -> None:
+    """Options both entry points take."""
+    parser.add_argument('config', help='config file path')
+    parser.add_argument('--work-dir', help='directory for logs and checkpoints')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config keys, e.g. model.backbone.depth=18 '
+        'train_dataloader.batch_size=4 (lists: key="[a,b]")')
+    parser.add_argument('--launcher', choices=LAUNCHERS, default='none',
+                        help='job launcher')
+    # torchrun passes LOCAL_RANK in the environment; torch.distributed.launch
+    # passes --local-rank / --local_rank.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def load_config(path: str, cfg_options=None) -> Config:
+    """Read ``path`` and apply ``--cfg-options``; the scope must be known."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'config file not found: {path}')
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    scope = cfg.get('default_scope')
+    if scope not in SCOPES:
+        raise ValueError(f'{path}: default_scope must be one of {SCOPES} '
+                         f'(it selects the library), got {scope!r}')
+    return cfg
+
+
+def set_work_dir(cfg: Config, work_dir, config_path: str) -> None:
+    """``--work-dir`` > the config's ``work_dir`` > ``work_dirs/<name>``."""
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        name = osp.splitext(osp.basename(config_path))[0]
+        cfg.work_dir = osp.join('./work_dirs', name)
+
+
+def set_launcher(cfg: Config, launcher: str) -> None:
+    """Set the launcher; without CUDA run distributed jobs on gloo/CPU.
+
+    mmengine's ``pytorch`` launcher calls ``torch.cuda.set_device`` and wraps
+    the model with ``device_ids=[LOCAL_RANK]``; both fail on a CPU machine, so
+    there the process group is initialised here and DDP gets no device ids.
+    """
+    cfg.launcher = launcher
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = '0'
+    if launcher == 'none' or torch.cuda.is_available():
+        return
+    if launcher != 'pytorch':
+        raise ValueError(f'launcher {launcher!r} needs CUDA; on a CPU machine '
+                         "use --launcher pytorch (torchrun) or 'none'")
+    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    cfg.env_cfg.dist_cfg.backend = 'gloo'
+    if not dist.is_initialized():
+        dist.init_process_group(backend='gloo')
+    wrapper = cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel', broadcast_buffers=False,
+        find_unused_parameters=cfg.get('find_unused_parameters', False))
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
+
+
+def build_runner(cfg: Config) -> Runner:
+    """Build the config's runner (``runner_type`` if given)."""
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)

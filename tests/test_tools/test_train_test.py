@@ -1,0 +1,87 @@
+"""tools/train.py, tools/test.py and tools/dist_train.sh driven as a user
+would, on generated SynthScenes data."""
+import socket
+from pathlib import Path
+
+import pytest
+from conftest import CONFIGS, run_tool, scalars
+
+SIMMIM = CONFIGS / 'synth/simmim_swin-nano-w3_1xb16-coslr-4e_synthscenes-96px.py'
+UPERNET = CONFIGS / ('synth/upernet_swin-nano-w7_1xb4-40it_'
+                     'synthscenes-ade-128x128.py')
+MASK_RCNN = CONFIGS / ('synth/mask-rcnn_swin-nano-w7_fpn_1xb4-40it_'
+                       'synthscenes-coco-128.py')
+
+
+def train_losses(work_dir):
+    return {r['iter']: r['loss'] for r in scalars(work_dir) if 'loss' in r}
+
+
+def test_resume_continues_with_same_losses(synth_workspace, tmp_path):
+    options = ['train_dataloader.num_workers=0',
+               'train_dataloader.persistent_workers=False']
+    straight = tmp_path / 'straight'
+    run_tool('train.py', SIMMIM, '--work-dir', straight, '--cfg-options',
+             'train_cfg.max_epochs=2', *options, cwd=synth_workspace)
+    interrupted = tmp_path / 'interrupted'
+    run_tool('train.py', SIMMIM, '--work-dir', interrupted, '--cfg-options',
+             'train_cfg.max_epochs=1', *options, cwd=synth_workspace)
+    assert (interrupted / 'epoch_1.pth').is_file()
+    run_tool('train.py', SIMMIM, '--work-dir', interrupted, '--resume',
+             '--cfg-options', 'train_cfg.max_epochs=2', *options,
+             cwd=synth_workspace)
+
+    expected = train_losses(straight)
+    resumed = train_losses(interrupted)
+    iters_per_epoch = len(expected) // 2
+    second_epoch = range(iters_per_epoch + 1, 2 * iters_per_epoch + 1)
+    assert set(second_epoch) <= set(resumed)
+    for it in second_epoch:
+        assert resumed[it] == pytest.approx(expected[it], rel=1e-5), it
+    assert (interrupted / 'epoch_2.pth').is_file()
+
+
+def test_upernet_trains_saves_and_tests(synth_workspace, tmp_path):
+    work_dir = tmp_path / 'upernet'
+    run_tool('train.py', UPERNET, '--work-dir', work_dir, '--cfg-options',
+             'train_cfg.max_iters=4', 'train_cfg.val_interval=4',
+             'default_hooks.checkpoint.interval=4', cwd=synth_workspace)
+    records = scalars(work_dir)
+    assert any('mIoU' in r for r in records)
+    out = tmp_path / 'preds.pkl'
+    proc = run_tool('test.py', UPERNET, work_dir / 'iter_4.pth', '--work-dir',
+                    tmp_path / 'upernet_test', '--out', out,
+                    cwd=synth_workspace)
+    assert 'mIoU' in proc.stdout + proc.stderr
+    assert out.stat().st_size > 0
+
+
+def test_mask_rcnn_trains_saves_and_tests(synth_workspace, tmp_path):
+    work_dir = tmp_path / 'mask_rcnn'
+    run_tool('train.py', MASK_RCNN, '--work-dir', work_dir, '--cfg-options',
+             'train_cfg.max_iters=4', 'train_cfg.val_interval=4',
+             'default_hooks.checkpoint.interval=4', cwd=synth_workspace)
+    proc = run_tool('test.py', MASK_RCNN, work_dir / 'iter_4.pth',
+                    '--work-dir', tmp_path / 'mask_rcnn_test',
+                    cwd=synth_workspace)
+    log = proc.stdout + proc.stderr
+    assert 'coco/bbox_mAP' in log and 'coco/segm_mAP' in log
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def test_dist_train_two_cpu_processes(synth_workspace, tmp_path):
+    work_dir = tmp_path / 'dist'
+    proc = run_tool('dist_train.sh', SIMMIM, 2, '--work-dir', work_dir,
+                    '--cfg-options', 'train_cfg.max_epochs=1',
+                    'train_dataloader.batch_size=8',
+                    cwd=synth_workspace, env=dict(PORT=str(free_port())))
+    log = proc.stdout + proc.stderr
+    assert 'world_size: 2' in log.replace("'", '')
+    assert (work_dir / 'epoch_1.pth').is_file()
+    # 32 images, 8 per process, 2 processes: 2 iterations per epoch.
+    assert max(train_losses(work_dir)) == 2

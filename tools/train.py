@@ -1,0 +1,85 @@
+"""Train any sgmim config: mmpretrain, mmseg or mmdet (by ``default_scope``).
+
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [auto|PATH]]
+        [--amp] [--auto-scale-lr] [--cfg-options k=v ...]
+        [--launcher none|pytorch|slurm|mpi]
+"""
+import argparse
+import logging
+
+from mmengine.logging import print_log
+
+import sgmim  # noqa: F401  registers components, safe loading, sgmim::
+from sgmim.utils.run_config import (add_common_args, build_runner,
+                                    load_config, set_launcher, set_work_dir)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Train a model')
+    add_common_args(parser)
+    parser.add_argument(
+        '--resume', nargs='?', type=str, const='auto',
+        help='resume from PATH, or from the latest checkpoint of the work '
+        'directory when no PATH is given')
+    parser.add_argument('--amp', action='store_true',
+                        help='automatic mixed precision')
+    parser.add_argument(
+        '--auto-scale-lr', action='store_true',
+        help='scale the lr by total batch size / auto_scale_lr.base_batch_size')
+    parser.add_argument('--no-validate', action='store_true',
+                        help='skip validation during training')
+    return parser.parse_args(argv)
+
+
+def apply_amp(cfg) -> None:
+    """Switch the optimizer wrapper to ``AmpOptimWrapper``."""
+    wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if wrapper == 'AmpOptimWrapper':
+        print_log('AMP is already enabled in the config.', logger='current',
+                  level=logging.WARNING)
+        return
+    if wrapper != 'OptimWrapper':
+        raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper, got '
+                         f'{wrapper!r}')
+    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+
+
+def apply_auto_scale_lr(cfg, config_path: str) -> None:
+    if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
+        raise KeyError(f'{config_path}: --auto-scale-lr needs '
+                       'auto_scale_lr.base_batch_size in the config')
+    cfg.auto_scale_lr.enable = True
+
+
+def apply_resume(cfg, resume) -> None:
+    """``--resume`` alone: latest checkpoint of work_dir; with PATH: that."""
+    if resume is None:
+        return
+    cfg.resume = True
+    cfg.load_from = None if resume == 'auto' else resume
+
+
+def apply_no_validate(cfg) -> None:
+    for key in ('val_cfg', 'val_dataloader', 'val_evaluator'):
+        cfg[key] = None
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = load_config(args.config, args.cfg_options)
+    set_launcher(cfg, args.launcher)
+    set_work_dir(cfg, args.work_dir, args.config)
+    if args.amp:
+        apply_amp(cfg)
+    if args.auto_scale_lr:
+        apply_auto_scale_lr(cfg, args.config)
+    apply_resume(cfg, args.resume)
+    if args.no_validate:
+        apply_no_validate(cfg)
+    runner = build_runner(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
