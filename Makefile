@@ -20,7 +20,7 @@ $(DATA)/synthscenes.json: | $(STAMP)
 data: $(DATA)/synthscenes.json
 
 demo: $(STAMP) data
-	$(PY) tools/demo.py --data-root $(DATA) --work-dir work_dirs/demo
+	$(PY) tools/demo.py --work-dir work_dirs/demo
 
 test: $(STAMP)
 	$(PY) -m pytest tests $(PYTEST_ARGS)

@@ -29,16 +29,18 @@ train_dataloader = dict(
     num_workers=2,
     dataset=dict(data_root=data_root, pipeline=train_pipeline))
 
-optim_wrapper = dict(type='OptimWrapper', optimizer=dict(lr=2e-4 * 16 / 512))
+# A small model on a short schedule: a larger lr than the linear-scaling rule
+# (2e-4 x 16 / 512) gives.
+optim_wrapper = dict(type='OptimWrapper', optimizer=dict(lr=1e-3))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-6 / 2e-4, by_epoch=True, begin=0,
-         end=1, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=3, eta_min=1e-5 * 16 / 512,
-         by_epoch=True, begin=1, end=4, convert_to_iter_based=True)
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0, end=2,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=18, eta_min=1e-5, by_epoch=True,
+         begin=2, end=20, convert_to_iter_based=True)
 ]
-train_cfg = dict(max_epochs=4)
+train_cfg = dict(max_epochs=20)
 default_hooks = dict(
-    logger=dict(interval=1),
+    logger=dict(interval=8),
     checkpoint=dict(interval=1, max_keep_ckpts=2))
 auto_scale_lr = dict(base_batch_size=16)
 randomness = dict(seed=0)

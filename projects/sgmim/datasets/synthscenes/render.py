@@ -1,0 +1,105 @@
+"""Ray-cast one view of a scene into image-aligned arrays."""
+import numpy as np
+
+from .classes import ade_label
+from .geometry import ROOM_FACES
+from .textures import albedo, lambert
+
+#: Offset along the normal of shadow-ray origins (metres).
+SHADOW_BIAS = 1e-4
+
+_ROOM_PART_SURFACE = {ROOM_FACES.index('y-'): 'floor',
+                      ROOM_FACES.index('y+'): 'ceiling'}
+
+
+def _nearest_hits(scene, origin, dirs):
+    """Z-buffer over the room and all objects.
+
+    Returns ``t, normal, uv, part, instance`` where ``instance`` is 0 for
+    the room and ``k`` for ``scene.objects[k - 1]``.
+    """
+    t, normal, uv, part = scene.room.intersect(origin, dirs)
+    instance = np.zeros(len(dirs), np.int32)
+    for k, obj in enumerate(scene.objects, start=1):
+        hit = obj.intersect(origin, dirs)
+        closer = hit.t < t
+        t = np.where(closer, hit.t, t)
+        normal = np.where(closer[:, None], hit.normal, normal)
+        uv = np.where(closer[:, None], hit.uv, uv)
+        part = np.where(closer, hit.part, part)
+        instance[closer] = k
+    return t, normal, uv, part, instance
+
+
+def _room_surface(part):
+    return _ROOM_PART_SURFACE.get(int(part), 'wall')
+
+
+def _albedo_and_labels(scene, uv, part, instance):
+    """Per-ray albedo and ADE20K label, evaluated per surface."""
+    colour = np.zeros((len(uv), 3))
+    semantic = np.zeros(len(uv), np.uint8)
+    room_rays = instance == 0
+    for face in range(len(ROOM_FACES)):
+        mask = room_rays & (part == face)
+        surface = _room_surface(face)
+        colour[mask] = albedo(getattr(scene.room, surface), uv[mask])
+        semantic[mask] = ade_label(surface)
+    for k, obj in enumerate(scene.objects, start=1):
+        mask = instance == k
+        colour[mask] = albedo(obj.material, uv[mask])
+        semantic[mask] = ade_label(obj.kind)
+    return colour, semantic
+
+
+def light_visibility(scene, points, normal):
+    """1 where the segment from ``p + bias n`` to the light hits no object.
+
+    The shadow ray ``o + s (L - o)`` reaches the light at ``s = 1``; an
+    object hit with ``s < 1`` occludes it.  The room never casts shadows
+    (the light is inside it).
+    """
+    origins = points + SHADOW_BIAS * normal
+    to_light = np.asarray(scene.light.position, float) - origins
+    visible = np.ones(len(points))
+    for obj in scene.objects:
+        visible[obj.intersect(origins, to_light).t < 1.0] = 0.0
+    return visible
+
+
+def render_view(scene, camera):
+    """Render ``scene`` from ``camera``.
+
+    Returns a dict of ``rgb`` uint8 (H, W, 3); ``depth`` float32 (H, W)
+    metric z-depth (along the optical axis, not ray length); ``semantic``
+    uint8 ADE20K labels; ``instance`` int32 (0 room, 1..N objects in
+    ``scene.objects`` order); ``normal`` float32 (H, W, 3) unit normals in
+    the camera frame (x right, y down, z forward; visible surfaces face the
+    camera, so a fronto-parallel wall has normal ``(0, 0, -1)``); ``K``
+    (3, 3) and camera-to-world ``pose`` (4, 4) as float64.
+
+    Shading: ``rgb = clip(albedo * E, 0, 1)`` with ``E`` from
+    :func:`textures.lambert` and hard shadows from
+    :func:`light_visibility`.
+    """
+    h, w = camera.height, camera.width
+    origin = camera.position
+    dirs = camera.ray_directions()
+    t, normal, uv, part, instance = _nearest_hits(scene, origin, dirs)
+    points = origin + t[:, None] * dirs
+    colour, semantic = _albedo_and_labels(scene, uv, part, instance)
+    light = scene.light
+    irradiance = lambert(normal, points, light.position, light.intensity,
+                         light.ambient,
+                         light_visibility(scene, points, normal))
+    rgb = np.clip(colour * irradiance[:, None], 0.0, 1.0)
+    return {
+        'rgb': np.round(rgb * 255.0).astype(np.uint8).reshape(h, w, 3),
+        'depth': t.astype(np.float32).reshape(h, w),
+        'semantic': semantic.reshape(h, w),
+        'instance': instance.reshape(h, w),
+        'normal': (normal @ camera.rotation).astype(np.float32).reshape(
+            h, w, 3),
+        'K': camera.K.copy(),
+        'pose': camera.pose.copy(),
+    }

@@ -1,0 +1,79 @@
+"""Bad input reaches the user as an error that names what is wrong."""
+import shutil
+
+import pytest
+from conftest import CONFIGS, run_tool
+
+SIMMIM = CONFIGS / 'synth/simmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-96px.py'
+UPERNET = CONFIGS / ('synth/upernet_swin-nano-w7_1xb4-40it_'
+                     'synthscenes-ade-128x128.py')
+MASK_RCNN = CONFIGS / ('synth/mask-rcnn_swin-nano-w7_fpn_1xb4-40it_'
+                       'synthscenes-coco-128.py')
+MAIN_PROCESS = ['train_dataloader.num_workers=0',
+                'train_dataloader.persistent_workers=False']
+
+
+def failure(*args, cwd):
+    proc = run_tool(*args, cwd=cwd, check=False)
+    assert proc.returncode != 0
+    return proc.stderr.strip().splitlines()[-1]
+
+
+def test_missing_config_file(tmp_path):
+    message = failure('train.py', tmp_path / 'no_such_config.py', cwd=tmp_path)
+    assert message == ('FileNotFoundError: config file not found: '
+                       f'{tmp_path / "no_such_config.py"}')
+
+
+@pytest.mark.parametrize('config, path', [
+    (SIMMIM, 'data/synthscenes/imagenet/train'),
+    (UPERNET, 'data/synthscenes/ade/ADEChallengeData2016/images/training'),
+    (MASK_RCNN, 'data/synthscenes/coco/annotations/instances_train2017.json'),
+])
+def test_missing_data_root(tmp_path, config, path):
+    message = failure('train.py', config, '--work-dir', tmp_path / 'work',
+                      cwd=tmp_path)
+    assert path in message
+
+
+@pytest.mark.parametrize('damage', ['garbage', 'truncated'])
+def test_corrupt_image_is_named(synth_workspace, tmp_path, damage):
+    workspace = tmp_path / 'workspace'
+    shutil.copytree(synth_workspace / 'data', workspace / 'data')
+    image = sorted((workspace / 'data/synthscenes/imagenet/train').glob(
+        '*/*.JPEG'))[3]
+    data = image.read_bytes()
+    image.write_bytes(b'\x00' * 64 if damage == 'garbage' else
+                      data[:len(data) // 2])
+    message = failure('train.py', SIMMIM, '--work-dir', tmp_path / 'work',
+                      '--cfg-options', *MAIN_PROCESS, cwd=workspace)
+    relative = image.relative_to(workspace)
+    assert message == f'AssertionError: failed to load image: {relative}'
+
+
+def test_truncated_checkpoint_is_named(synth_workspace, tmp_path):
+    work_dir = tmp_path / 'work'
+    run_tool('train.py', SIMMIM, '--work-dir', work_dir, '--cfg-options',
+             'train_cfg.max_epochs=1', cwd=synth_workspace)
+    checkpoint = work_dir / 'epoch_1.pth'
+    data = checkpoint.read_bytes()
+    checkpoint.write_bytes(data[:len(data) // 3])
+    message = failure('train.py', SIMMIM, '--work-dir', work_dir, '--resume',
+                      str(checkpoint), cwd=synth_workspace)
+    assert message.startswith('sgmim.utils.checkpoint_loading.'
+                              f'CorruptCheckpointError: checkpoint {checkpoint}'
+                              ' is truncated')
+
+
+def test_unregistered_type_names_module_and_scope(tmp_path):
+    message = failure('train.py', UPERNET, '--work-dir', tmp_path / 'work',
+                      '--cfg-options', 'model.decode_head.type=NoSuchHead',
+                      cwd=tmp_path)
+    assert "NoSuchHead is not in the mmseg::model registry" in message
+
+
+def test_unknown_scope_is_refused(tmp_path):
+    config = tmp_path / 'bad_scope.py'
+    config.write_text(f"_base_ = '{SIMMIM}'\ndefault_scope = 'mmfoo'\n")
+    message = failure('train.py', config, cwd=tmp_path)
+    assert str(config) in message and "'mmfoo'" in message
