@@ -1,4 +1,6 @@
-"""The README demo: pre-train on SynthScenes, transfer, print a results table.
+"""The README demo: SG-MIM vs SimMIM pre-training on SynthScenes (same Swin
+encoder, batch and iterations), UperNet transfer from each encoder and from
+random initialisation, and a results table.
 
     python tools/demo.py [--work-dir work_dirs/demo]
 
@@ -16,7 +18,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SYNTH = REPO / 'configs' / 'synth'
-PRETRAIN = SYNTH / 'simmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-96px.py'
+PRETRAIN = {
+    'SimMIM': SYNTH / 'simmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-96px.py',
+    'SG-MIM': SYNTH / 'sgmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-96px.py',
+}
 SEGMENTATION = SYNTH / 'upernet_swin-nano-w7_1xb4-40it_synthscenes-ade-128x128.py'
 
 
@@ -34,11 +39,13 @@ def run_step(name, script, args, work_dir):
         sys.exit(f'[demo] {name} failed (exit {code}); see {log}')
 
 
-def training_losses(run_dir):
-    """Loss of each training iteration from ``vis_data/scalars.json``."""
+def image_losses(run_dir):
+    """Logged image reconstruction loss (SimMIM's ``loss``, SG-MIM's
+    ``loss_img``) from ``vis_data/scalars.json``."""
     scalars = sorted(Path(run_dir).glob('*/vis_data/scalars.json'))[-1]
     records = [json.loads(line) for line in scalars.read_text().splitlines()]
-    return [r['loss'] for r in records if 'loss' in r]
+    key = 'loss_img' if 'loss_img' in records[0] else 'loss'
+    return [r[key] for r in records if key in r]
 
 
 def test_metrics(run_dir):
@@ -51,10 +58,10 @@ def last_checkpoint(run_dir):
     return (Path(run_dir) / 'last_checkpoint').read_text().strip()
 
 
-def pretrain(work_dir):
-    run_dir = work_dir / 'pretrain_simmim'
-    run_step('pre-train SimMIM', 'train.py',
-             [PRETRAIN, '--work-dir', run_dir], work_dir)
+def pretrain(work_dir, method):
+    run_dir = work_dir / f'pretrain_{method.lower().replace("-", "")}'
+    run_step(f'pre-train {method}', 'train.py',
+             [PRETRAIN[method], '--work-dir', run_dir], work_dir)
     return run_dir
 
 
@@ -71,15 +78,16 @@ def segment(work_dir, name, checkpoint):
     return test_metrics(run_dir / 'test')
 
 
-def print_table(pretrain_losses, results):
-    print('\nSimMIM pre-training on SynthScenes: L1 reconstruction loss '
-          f'{pretrain_losses[0]:.4f} (first logged) -> '
-          f'{pretrain_losses[-1]:.4f} (last logged)\n')
-    print('| UperNet encoder init | mIoU  | mAcc  | aAcc  |')
-    print('|----------------------|-------|-------|-------|')
+def print_table(image_losses, results):
+    """Image reconstruction loss (first -> last logged) and UperNet metrics
+    for each encoder initialisation."""
+    print('\n| encoder init | L1 image loss   | UperNet mIoU | mAcc  | aAcc  |')
+    print('|--------------|-----------------|--------------|-------|-------|')
     for name, metrics in results.items():
-        print(f'| {name:<20} | {metrics["mIoU"]:5.2f} | {metrics["mAcc"]:5.2f}'
-              f' | {metrics["aAcc"]:5.2f} |')
+        losses = image_losses.get(name)
+        loss = f'{losses[0]:.3f} -> {losses[-1]:.3f}' if losses else '-'
+        print(f'| {name:<12} | {loss:<15} | {metrics["mIoU"]:12.2f} | '
+              f'{metrics["mAcc"]:5.2f} | {metrics["aAcc"]:5.2f} |')
 
 
 def main():
@@ -91,12 +99,12 @@ def main():
     if not osp.isdir(REPO / 'data' / 'synthscenes'):
         sys.exit('[demo] data/synthscenes is missing: run `make data` first')
 
-    pretrain_dir = pretrain(work_dir)
-    results = {
-        'random': segment(work_dir, 'random', None),
-        'SimMIM': segment(work_dir, 'SimMIM', last_checkpoint(pretrain_dir)),
-    }
-    print_table(training_losses(pretrain_dir), results)
+    results, losses = {'random': segment(work_dir, 'random', None)}, {}
+    for method in PRETRAIN:
+        run_dir = pretrain(work_dir, method)
+        losses[method] = image_losses(run_dir)
+        results[method] = segment(work_dir, method, last_checkpoint(run_dir))
+    print_table(losses, results)
 
 
 if __name__ == '__main__':

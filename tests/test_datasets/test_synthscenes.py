@@ -225,6 +225,19 @@ def test_pseudo_depth_is_deterministic_degraded_copy():
     assert 0 < np.median(relative) < 0.3
 
 
+def test_polygons_rasterise_back_to_masks_with_holes_and_pieces():
+    from pycocotools import mask as mask_utils
+    mask = np.zeros((30, 40), np.uint8)
+    mask[3:25, 4:30] = 1
+    mask[8:15, 10:20] = 0  # a hole (an occluder in front)
+    mask[27:29, 33:39] = 1  # a separate piece
+    mask[0, 39] = 1  # a single pixel
+    polygons = synthscenes.mask_to_polygons(mask)
+    assert len(polygons) >= 3 and all(len(p) >= 6 for p in polygons)
+    rle = mask_utils.merge(mask_utils.frPyObjects(polygons, 30, 40))
+    np.testing.assert_array_equal(mask_utils.decode(rle), mask)
+
+
 # ----------------------------------------------------------------- layouts
 
 
@@ -326,8 +339,8 @@ def check_image_annotations(coco, info, scene, instance):
         best_iou, best_k = 0.0, None
         for k in range(1, len(scene.objects) + 1):
             mask = instance == k
-            iou = (mask & polygon_mask).sum() / max((mask | polygon_mask).sum(),
-                                                    1)
+            union = max((mask | polygon_mask).sum(), 1)
+            iou = (mask & polygon_mask).sum() / union
             if iou > best_iou:
                 best_iou, best_k = iou, k
         assert best_iou > 0.8
@@ -420,7 +433,8 @@ def test_trajectory_layout_is_geometrically_consistent(dataset):
         depths = []
         for frame in frames:
             stem = os.path.basename(frame)[:-4]
-            depth = read_unchanged(os.path.join(folder, 'depth', stem + '.png'))
+            depth = read_unchanged(
+                os.path.join(folder, 'depth', stem + '.png'))
             pseudo = read_unchanged(
                 os.path.join(folder, 'pseudo_depth', stem + '.png'))
             assert depth.dtype == pseudo.dtype == np.uint16
@@ -491,6 +505,7 @@ def test_cli_writes_selected_subsets(tmp_path):
     (dict(sizes={'cityscapes': (10, 10)}), 'sizes'),
     (dict(subsets='imagenet,foo'), 'subsets'),
     (dict(min_objects=5, max_objects=2), 'max_objects'),
+    (dict(max_objects=21), 'max_objects'),
     (dict(workers=0), 'workers'),
     (dict(trajectory_length=0), 'trajectory_length'),
     (dict(num_trajectories=1, num_val_trajectories=2),

@@ -55,6 +55,14 @@ def test_upernet_trains_saves_and_tests(synth_workspace, tmp_path):
     assert 'mIoU' in proc.stdout + proc.stderr
     assert out.stat().st_size > 0
 
+    show_dir = tmp_path / 'show'
+    proc = run_tool('test.py', UPERNET, work_dir / 'iter_4.pth', '--work-dir',
+                    tmp_path / 'upernet_tta', '--tta', '--show-dir', show_dir,
+                    cwd=synth_workspace)
+    assert 'SegTTAModel' in proc.stdout + proc.stderr
+    assert 'mIoU' in proc.stdout + proc.stderr
+    assert len(list(show_dir.rglob('*.png'))) == 4  # one per val image
+
 
 def test_mask_rcnn_trains_saves_and_tests(synth_workspace, tmp_path):
     work_dir = tmp_path / 'mask_rcnn'

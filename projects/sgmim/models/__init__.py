@@ -1,3 +1,6 @@
-from .utils import OptionalPretrainedInit
-
-__all__ = ['OptionalPretrainedInit']
+from .algorithms import *  # noqa: F401,F403
+from .backbones import *  # noqa: F401,F403
+from .heads import *  # noqa: F401,F403
+from .losses import *  # noqa: F401,F403
+from .necks import *  # noqa: F401,F403
+from .utils import OptionalPretrainedInit  # noqa: F401

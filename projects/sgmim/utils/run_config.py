@@ -70,7 +70,8 @@ def set_launcher(cfg: Config, launcher: str) -> None:
     if launcher != 'pytorch':
         raise ValueError(f'launcher {launcher!r} needs CUDA; on a CPU machine '
                          "use --launcher pytorch (torchrun) or 'none'")
-    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    cfg.setdefault('env_cfg', {})
+    cfg.env_cfg.setdefault('dist_cfg', {})
     cfg.env_cfg.dist_cfg.backend = 'gloo'
     if not dist.is_initialized():
         dist.init_process_group(backend='gloo')

@@ -11,7 +11,7 @@ JPEG_QUALITY = 95
 
 
 def atomic_write_bytes(path, data):
-    """Write ``data`` to ``path`` via a temporary sibling and ``os.replace``."""
+    """Write ``data`` to ``path`` via a temporary sibling + ``os.replace``."""
     folder = os.path.dirname(path) or '.'
     os.makedirs(folder, exist_ok=True)
     tmp = os.path.join(folder, f'.{os.path.basename(path)}.{os.getpid()}.tmp')

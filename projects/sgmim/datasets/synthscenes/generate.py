@@ -10,7 +10,7 @@ from .classes import (ADE_CLASSES, OBJECT_ADE_NAME, OBJECT_COCO_NAME,
                       coco_category_id)
 from .files import write_json
 from .layouts import LAYOUTS, ViewJob
-from .sampling import STYLE_NAMES
+from .sampling import MAX_OBJECTS, STYLE_NAMES
 
 VERSION = '1.0.0'
 SUBSETS = tuple(LAYOUTS)
@@ -85,6 +85,9 @@ class GenerateOptions:
             self._check_int(name, minimum=0)
         for name in ('trajectory_length', 'workers'):
             self._check_int(name, minimum=1)
+        if self.max_objects > MAX_OBJECTS:
+            raise ValueError(f'max_objects: must be <= {MAX_OBJECTS}, got '
+                             f'{self.max_objects}')
         if self.max_objects < self.min_objects:
             raise ValueError(f'max_objects: must be >= min_objects '
                              f'({self.min_objects}), got {self.max_objects}')
@@ -145,15 +148,17 @@ def _run_job(task):
 
 def _execute(jobs, seed, options, out_dir):
     """Run every job, in-process or on ``options.workers`` processes;
-    records come back in job order either way."""
+    records come back in job order either way.
+
+    Workers are spawned, not forked: a fork after OpenCV's thread pool ran
+    in the parent can deadlock the child.
+    """
     tasks = [(job, seed, options, out_dir) for job in jobs]
     progress = dict(total=len(tasks), desc='synthscenes', unit='view',
                     disable=not options.show_progress)
     if options.workers == 1 or len(tasks) <= 1:
         return [_run_job(t) for t in tqdm(tasks, **progress)]
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context(
-        'fork' if 'fork' in methods else None)
+    context = multiprocessing.get_context('spawn')
     with context.Pool(options.workers, initializer=_init_worker) as pool:
         return list(tqdm(pool.imap(_run_job, tasks, chunksize=2), **progress))
 

@@ -45,8 +45,15 @@ def yaw_matrix(yaw):
 
 
 def _safe_reciprocal(x):
-    """``1 / x`` with exact zeros replaced by a tiny number of the same sign."""
+    """``1 / x`` with exact zeros replaced by ``1e-30`` (a huge ``t``)."""
     return 1.0 / np.where(x == 0.0, 1e-30, x)
+
+
+def _rowwise_dot(vectors, other):
+    """``vectors_i . other_i`` (``vectors_i . other`` for a single vector)."""
+    if other.ndim == 1:
+        return vectors @ other
+    return np.einsum('ij,ij->i', vectors, other)
 
 
 def _empty_hit(n):
@@ -84,6 +91,22 @@ def intersect_room_interior(origin, dirs, lo, hi):
     part = (2 * axis + positive[rows, axis]).astype(np.int8)
     t = np.where(t > T_MIN, t, np.inf)
     return Hit(t, normal, uv, part)
+
+
+def ray_meets_sphere(origin, dirs, center, radius):
+    """Whether the ray reaches the ball ``|p - c| <= r`` at some ``t > T_MIN``.
+
+    Same quadratic as :func:`intersect_sphere`, tested on its far root
+    ``(-b + sqrt(b^2 - 4 a c0)) / (2 a)`` so origins inside the ball count.
+    Used as a conservative bounding-volume test.
+    """
+    offset = origin - np.asarray(center, float)
+    a = _rowwise_dot(dirs, dirs)
+    b = 2.0 * _rowwise_dot(dirs, offset)
+    c0 = np.sum(offset * offset, axis=-1) - radius * radius
+    disc = b * b - 4.0 * a * c0
+    far = (-b + np.sqrt(np.maximum(disc, 0.0))) / (2.0 * a)
+    return (disc >= 0.0) & (far > T_MIN)
 
 
 def intersect_box(origin, dirs, center, half_size, yaw):
@@ -128,8 +151,8 @@ def intersect_sphere(origin, dirs, center, radius):
     """
     center = np.asarray(center, float)
     offset = origin - center
-    a = np.sum(dirs * dirs, axis=-1)
-    b = 2.0 * np.sum(dirs * offset, axis=-1)
+    a = _rowwise_dot(dirs, dirs)
+    b = 2.0 * _rowwise_dot(dirs, offset)
     c0 = np.sum(offset * offset, axis=-1) - radius * radius
     disc = b * b - 4.0 * a * c0
     root = np.sqrt(np.maximum(disc, 0.0))

@@ -21,6 +21,7 @@ from .files import (write_jpeg, write_json, write_lines, write_png,
                     write_rgb_png, write_text)
 from .polygons import mask_bbox, mask_to_polygons
 from .render import render_view
+from .scene import intrinsics_from_fov
 from .sampling import (STYLE_NAMES, sample_camera, sample_scene,
                        sample_trajectory)
 
@@ -34,7 +35,8 @@ _ROLE_VIEW, _ROLE_SCENE, _ROLE_FRAME = 0, 1, 2
 
 
 def view_rng(seed, subset, split, role, *numbers):
-    """Generator seeded by ``(seed, crc32(subset), crc32(split), role, ...)``."""
+    """Generator seeded by ``(seed, crc32(subset), crc32(split), role,
+    *numbers)``."""
     key = [seed, zlib.crc32(subset.encode()), zlib.crc32(split.encode()), role,
            *numbers]
     return np.random.default_rng(np.random.SeedSequence(key))
@@ -313,8 +315,7 @@ class KITTILayout(_SequenceLayout):
         valid = lidar_mask(height, width, rng)
         write_png(os.path.join(root, 'depth', depth),
                   to_kitti_uint16(view['depth'], valid))
-        return {'line': f'{image} {depth} {view["K"][0, 0]:.4f}',
-                'K': view['K'].tolist(), 'size': [width, height]}
+        return {'line': f'{image} {depth} {view["K"][0, 0]:.4f}'}
 
     def finalize(self, jobs_and_records, options, out_dir):
         root = self.root(out_dir)
@@ -322,11 +323,11 @@ class KITTILayout(_SequenceLayout):
             write_lines(
                 os.path.join(root, f'eigen_{split}_files_with_gt.txt'),
                 [r['line'] for j, r in jobs_and_records if j.split == split])
-        if jobs_and_records:
-            record = jobs_and_records[0][1]
-            write_text(
-                os.path.join(root, 'raw', KITTI_DATE, 'calib_cam_to_cam.txt'),
-                kitti_calibration(np.array(record['K']), *record['size']))
+        width, height = options.size_of(self.name)
+        K = intrinsics_from_fov(width, height, np.radians(KITTI_HFOV_DEG))
+        write_text(
+            os.path.join(root, 'raw', KITTI_DATE, 'calib_cam_to_cam.txt'),
+            kitti_calibration(K, width, height))
 
 
 def _floats(values):
@@ -360,7 +361,7 @@ class TrajectoryLayout(_SequenceLayout):
     list scene folders (the last ``num_val_trajectories`` are val)."""
 
     name = 'trajectories'
-    splits = {'training': 'num_trajectories'}
+    splits = {'training': None}  # the count is computed by :meth:`count`
     motion = {}
 
     def count(self, options, split):

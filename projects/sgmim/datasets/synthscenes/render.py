@@ -2,7 +2,7 @@
 import numpy as np
 
 from .classes import ade_label
-from .geometry import ROOM_FACES
+from .geometry import ROOM_FACES, ray_meets_sphere
 from .textures import albedo, lambert
 
 #: Offset along the normal of shadow-ray origins (metres).
@@ -10,6 +10,21 @@ SHADOW_BIAS = 1e-4
 
 _ROOM_PART_SURFACE = {ROOM_FACES.index('y-'): 'floor',
                       ROOM_FACES.index('y+'): 'ceiling'}
+
+
+#: Relative inflation of bounding balls (keeps the cull conservative).
+_BOUND_INFLATION = 1.0 + 1e-6
+
+
+def _candidate_rays(obj, origin, dirs):
+    """Indices of rays that meet ``obj``'s bounding ball; the others cannot
+    hit it, so exact tests run on these only."""
+    radius = obj.bounding_radius * _BOUND_INFLATION + 1e-9
+    return np.flatnonzero(ray_meets_sphere(origin, dirs, obj.center, radius))
+
+
+def _ray_subset(origin, rays):
+    return origin if origin.ndim == 1 else origin[rays]
 
 
 def _nearest_hits(scene, origin, dirs):
@@ -21,13 +36,15 @@ def _nearest_hits(scene, origin, dirs):
     t, normal, uv, part = scene.room.intersect(origin, dirs)
     instance = np.zeros(len(dirs), np.int32)
     for k, obj in enumerate(scene.objects, start=1):
-        hit = obj.intersect(origin, dirs)
-        closer = hit.t < t
-        t = np.where(closer, hit.t, t)
-        normal = np.where(closer[:, None], hit.normal, normal)
-        uv = np.where(closer[:, None], hit.uv, uv)
-        part = np.where(closer, hit.part, part)
-        instance[closer] = k
+        rays = _candidate_rays(obj, origin, dirs)
+        hit = obj.intersect(_ray_subset(origin, rays), dirs[rays])
+        closer = hit.t < t[rays]
+        rays = rays[closer]
+        t[rays] = hit.t[closer]
+        normal[rays] = hit.normal[closer]
+        uv[rays] = hit.uv[closer]
+        part[rays] = hit.part[closer]
+        instance[rays] = k
     return t, normal, uv, part, instance
 
 
@@ -57,13 +74,19 @@ def light_visibility(scene, points, normal):
 
     The shadow ray ``o + s (L - o)`` reaches the light at ``s = 1``; an
     object hit with ``s < 1`` occludes it.  The room never casts shadows
-    (the light is inside it).
+    (the light is inside it).  Points facing away from the light
+    (``n . (L - p) <= 0``) receive no direct light anyway and are not
+    tested (they keep 1).
     """
     origins = points + SHADOW_BIAS * normal
     to_light = np.asarray(scene.light.position, float) - origins
     visible = np.ones(len(points))
+    facing = np.flatnonzero(np.einsum('ij,ij->i', normal, to_light) > 0)
+    origins, to_light = origins[facing], to_light[facing]
     for obj in scene.objects:
-        visible[obj.intersect(origins, to_light).t < 1.0] = 0.0
+        rays = _candidate_rays(obj, origins, to_light)
+        blocked = obj.intersect(origins[rays], to_light[rays]).t < 1.0
+        visible[facing[rays[blocked]]] = 0.0
     return visible
 
 

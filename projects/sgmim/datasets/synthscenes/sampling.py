@@ -42,8 +42,14 @@ STYLES = {
 #: Scene categories, sorted; their index is the classification label.
 STYLE_NAMES = tuple(sorted(STYLES))
 
-#: Clearance kept between objects, walls and the camera (metres).
+#: Clearance kept between the camera and walls / object footprints (metres).
 CLEARANCE = 0.3
+
+#: Gap kept between object footprints and walls (metres).
+PLACEMENT_GAP = 0.05
+
+#: Most objects a scene may hold (more would leave no room for the camera).
+MAX_OBJECTS = 20
 
 #: Preferred horizontal distance between the camera and what it looks at.
 MIN_VIEW_DISTANCE = 1.5
@@ -104,11 +110,12 @@ def _fits(obj, room, placed):
     """Footprint inside the room and clear of every placed footprint."""
     x, _, z = obj.center
     r = obj.footprint_radius
-    if abs(x) + r > room.width / 2 - 0.05 or abs(z) + r > room.depth / 2 - 0.05:
+    if (abs(x) + r > room.width / 2 - PLACEMENT_GAP
+            or abs(z) + r > room.depth / 2 - PLACEMENT_GAP):
         return False
     return all(
         np.hypot(x - o.center[0], z - o.center[2]) > r + o.footprint_radius +
-        0.05 for o in placed)
+        PLACEMENT_GAP for o in placed)
 
 
 def sample_scene(rng, style_name, min_objects=3, max_objects=7, attempts=50):
@@ -162,9 +169,22 @@ def _look_target(rng, scene):
                      rng.uniform(-0.25, 0.25) * room.depth])
 
 
+def _free_grid_position(rng, scene, height):
+    """A random free position among a 0.1 m grid over the floor plan."""
+    room = scene.room
+    free = [(x, height, z)
+            for x in np.arange(-room.width / 2, room.width / 2, 0.1)
+            for z in np.arange(-room.depth / 2, room.depth / 2, 0.1)
+            if camera_position_is_free(scene, (x, height, z))]
+    if not free:
+        raise RuntimeError('scene too crowded: no free camera position')
+    return np.array(free[rng.integers(len(free))])
+
+
 def _free_position(rng, scene, height_range, target, attempts=200):
     """A free camera position, preferably >= MIN_VIEW_DISTANCE from
-    ``target`` horizontally (the constraint is dropped if it cannot be met)."""
+    ``target`` horizontally (the constraint is dropped after half the
+    random attempts, and a grid search follows if all of them fail)."""
     room = scene.room
     for attempt in range(attempts):
         position = np.array([
@@ -177,7 +197,7 @@ def _free_position(rng, scene, height_range, target, attempts=200):
         if camera_position_is_free(scene, position) and (
                 far_enough or attempt >= attempts // 2):
             return position
-    raise RuntimeError('no free camera position found')
+    return _free_grid_position(rng, scene, np.mean(height_range))
 
 
 def _look_angles(rng, position, target):
@@ -212,7 +232,7 @@ class Trajectory:
 
     Frame ``k``: ``yaw_k = yaw_0 + k w``, position
     ``p_k = p_0 + sum_{j<k} v (sin yaw_j, 0, cos yaw_j)
-    + (0, a sin(k phi), 0)``; pitch and roll are constant.
+    + (0, a sin(0.8 k), 0)``; pitch and roll are constant.
     """
 
     start: tuple

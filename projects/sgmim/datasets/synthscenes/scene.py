@@ -68,6 +68,11 @@ class Box:
         """Radius of the vertical cylinder around the box (floor plan)."""
         return float(np.hypot(self.half_size[0], self.half_size[2]))
 
+    @property
+    def bounding_radius(self):
+        """Radius of the ball around :attr:`center` enclosing the box."""
+        return float(np.linalg.norm(self.half_size))
+
 
 @dataclass(frozen=True)
 class Sphere:
@@ -81,6 +86,10 @@ class Sphere:
 
     @property
     def footprint_radius(self):
+        return float(self.radius)
+
+    @property
+    def bounding_radius(self):
         return float(self.radius)
 
 
@@ -106,6 +115,10 @@ class Cylinder:
     @property
     def footprint_radius(self):
         return float(self.radius)
+
+    @property
+    def bounding_radius(self):
+        return float(np.hypot(self.radius, self.height / 2))
 
 
 @dataclass(frozen=True)
@@ -137,7 +150,7 @@ class Scene:
 
 
 def intrinsics_from_fov(width, height, hfov):
-    """``K`` with ``f = (W/2) / tan(hfov/2)`` and centre ``((W-1)/2, (H-1)/2)``."""
+    """``K``: ``f = (W/2) / tan(hfov/2)``, centre ``((W-1)/2, (H-1)/2)``."""
     f = (width / 2.0) / np.tan(hfov / 2.0)
     return np.array([[f, 0.0, (width - 1) / 2.0],
                      [0.0, f, (height - 1) / 2.0],

@@ -1,0 +1,12 @@
+"""Transforms of paired image + structure-map data (SG-MIM)."""
+from .joint_transforms import JointRandomFlip, JointRandomResizedCrop
+from .loading import LoadStructureMap, StructureMapError
+from .masking import SelectiveGuidanceMaskGenerator
+from .structure_map import (FormatStructureMap, StructureMapStandardize,
+                            standardize_structure_map)
+
+__all__ = [
+    'LoadStructureMap', 'StructureMapError', 'JointRandomResizedCrop',
+    'JointRandomFlip', 'StructureMapStandardize', 'standardize_structure_map',
+    'FormatStructureMap', 'SelectiveGuidanceMaskGenerator'
+]

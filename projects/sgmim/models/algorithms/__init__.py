@@ -1,0 +1,3 @@
+from .sgmim import SGMIM
+
+__all__ = ['SGMIM']

@@ -1,0 +1,2 @@
+"""SG-MIM reuses mmpretrain's SimMIMHead and PixelReconstructionLoss."""
+__all__: list = []
