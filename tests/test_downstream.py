@@ -3,7 +3,7 @@ import subprocess
 import sys
 import textwrap
 
-from conftest import REPO, scalars
+from tool_helpers import REPO, scalars
 
 DOWNSTREAM_TRAIN = '''
 import sys

@@ -2,7 +2,7 @@
 import shutil
 
 import pytest
-from conftest import CONFIGS, run_tool
+from tool_helpers import CONFIGS, run_tool
 
 SIMMIM = CONFIGS / 'synth/simmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-96px.py'
 UPERNET = CONFIGS / ('synth/upernet_swin-nano-w7_1xb4-40it_'

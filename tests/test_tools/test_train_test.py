@@ -4,9 +4,10 @@ import socket
 from pathlib import Path
 
 import pytest
-from conftest import CONFIGS, run_tool, scalars
+from tool_helpers import CONFIGS, run_tool, scalars
 
 SIMMIM = CONFIGS / 'synth/simmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-96px.py'
+SGMIM = CONFIGS / 'synth/sgmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-96px.py'
 UPERNET = CONFIGS / ('synth/upernet_swin-nano-w7_1xb4-40it_'
                      'synthscenes-ade-128x128.py')
 MASK_RCNN = CONFIGS / ('synth/mask-rcnn_swin-nano-w7_fpn_1xb4-40it_'
@@ -17,17 +18,19 @@ def train_losses(work_dir):
     return {r['iter']: r['loss'] for r in scalars(work_dir) if 'loss' in r}
 
 
-def test_resume_continues_with_same_losses(synth_workspace, tmp_path):
+@pytest.mark.parametrize('config', [SIMMIM, SGMIM], ids=['simmim', 'sgmim'])
+def test_resume_continues_with_same_losses(synth_workspace, tmp_path, config):
     options = ['train_dataloader.num_workers=0',
-               'train_dataloader.persistent_workers=False']
+               'train_dataloader.persistent_workers=False',
+               'default_hooks.logger.interval=1']
     straight = tmp_path / 'straight'
-    run_tool('train.py', SIMMIM, '--work-dir', straight, '--cfg-options',
+    run_tool('train.py', config, '--work-dir', straight, '--cfg-options',
              'train_cfg.max_epochs=2', *options, cwd=synth_workspace)
     interrupted = tmp_path / 'interrupted'
-    run_tool('train.py', SIMMIM, '--work-dir', interrupted, '--cfg-options',
+    run_tool('train.py', config, '--work-dir', interrupted, '--cfg-options',
              'train_cfg.max_epochs=1', *options, cwd=synth_workspace)
     assert (interrupted / 'epoch_1.pth').is_file()
-    run_tool('train.py', SIMMIM, '--work-dir', interrupted, '--resume',
+    run_tool('train.py', config, '--work-dir', interrupted, '--resume',
              '--cfg-options', 'train_cfg.max_epochs=2', *options,
              cwd=synth_workspace)
 

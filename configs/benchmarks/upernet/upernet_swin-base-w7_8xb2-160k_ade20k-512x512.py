@@ -1,4 +1,6 @@
-# UperNet with an mmpretrain Swin-B encoder on ADE20K, 160k iterations at 512.
+# UperNet with a Swin-B encoder on ADE20K, 160k iterations at 512 px.
+# TransferSwinTransformer is mmpretrain's Swin that loads SimMIM/SG-MIM
+# checkpoints across window sizes without reporting missing keys.
 # The encoder takes a pre-training checkpoint through one key:
 #   --cfg-options model.backbone.init_cfg.checkpoint=PATH
 _base_ = [
@@ -13,7 +15,7 @@ model = dict(
     data_preprocessor=data_preprocessor,
     backbone=dict(
         _delete_=True,
-        type='mmpretrain.SwinTransformer',
+        type='mmpretrain.TransferSwinTransformer',
         arch='base',
         img_size=224,
         drop_path_rate=0.3,

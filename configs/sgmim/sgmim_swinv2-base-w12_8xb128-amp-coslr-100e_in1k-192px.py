@@ -1,0 +1,11 @@
+# SG-MIM SwinV2-B, 100 epochs at 192 px
+# (8 GPUs x 128 images, lr 2e-4 x 1024 / 512).
+_base_ = [
+    '../_base_/models/sgmim_swinv2-base-w12.py',
+    '../_base_/datasets/imagenet_bs128_sgmim_192.py',
+    '../_base_/schedules/simmim_adamw-coslr-100e.py',
+    '../_base_/default_runtime.py',
+]
+default_hooks = dict(
+    logger=dict(interval=100),
+    checkpoint=dict(interval=10, max_keep_ckpts=3))

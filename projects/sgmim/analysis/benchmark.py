@@ -1,0 +1,705 @@
+"""Training cost of pre-training configs, measured side by side in one process.
+
+The functions behind ``tools/analysis_tools/benchmark_pretrain.py``::
+
+    model, cfg = build_model('configs/sgmim/....py')
+    wrapper = build_optim_wrapper(model, cfg)
+    batch = synthetic_batch(4, **mask_settings(cfg))
+    runs = {'SG-MIM': TrainingRun(model, wrapper, batch), ...}
+    times = time_training_iterations(runs, iters=20, warmup=3)
+    memory = peak_memory(model, wrapper, batch)
+    components = profile_breakdown(model, wrapper, batch)
+
+A training iteration is what the runner does after data loading and
+pre-processing: ``model.loss`` on a batch of already normalised images, the
+sum of the loss dict (``parse_losses``), backward, and the optimizer
+wrapper's step (the config's AdamW, parameter groups and gradient clipping)
+and ``zero_grad``. The data pipeline is not timed.
+"""
+import copy
+import logging
+import os
+import platform
+import re
+import statistics
+import time
+from typing import Dict, List, Mapping, NamedTuple, Optional, Tuple, Union
+
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.logging import MMLogger
+from mmengine.optim import OptimWrapper
+from mmengine.optim import build_optim_wrapper as _build_optim_wrapper
+from mmengine.registry import init_default_scope
+from torch import nn
+
+PHASES = ('forward', 'backward', 'step')
+Batch = Tuple[torch.Tensor, list]
+
+# (module name, label) of the components profiled by profile_breakdown;
+# names absent from a model are skipped.
+COMPONENTS = (
+    ('backbone', 'encoder'),
+    ('neck', 'image decoder'),
+    ('head.loss_module', 'image loss'),
+    ('guidance_neck.extractor', 'structure extractor'),
+    ('guidance_neck', 'fusion (cross-attention + MLP)'),
+    ('structure_neck', 'structure decoder'),
+    ('structure_head.loss_module', 'structure loss'),
+)
+OTHER = 'other ops'
+OPTIMIZER = 'optimizer step'
+UNTRACED = 'untraced (Python, framework)'
+_SCOPE = 'benchmark::'
+
+
+class TrainingRun(NamedTuple):
+    """A model, its optimizer wrapper and the batch it trains on."""
+    model: nn.Module
+    optim_wrapper: OptimWrapper
+    batch: Batch
+
+
+def load_config(config: Union[str, Config]) -> Config:
+    """A config object from a path (``sgmim::`` paths included)."""
+    import sgmim  # noqa: F401  registers components and sgmim::
+    return config if isinstance(config, Config) else Config.fromfile(config)
+
+
+def build_model(config: Union[str, Config],
+                device: str = 'cpu') -> Tuple[nn.Module, Config]:
+    """Build ``cfg.model`` from the mmpretrain registry, in train mode.
+
+    Returns:
+        tuple: (model on ``device``, the config).
+    """
+    cfg = load_config(config)
+    init_default_scope('mmpretrain')
+    from mmpretrain.registry import MODELS
+    model = MODELS.build(cfg.model)
+    return model.to(device).train(), cfg
+
+
+def build_optim_wrapper(model: nn.Module, cfg: Config,
+                        amp: bool = False) -> OptimWrapper:
+    """The config's optimizer wrapper (optimizer, parameter groups, gradient
+    clipping), as ``OptimWrapper`` (fp32) or ``AmpOptimWrapper`` (CUDA)."""
+    wrapper_cfg = copy.deepcopy(cfg.optim_wrapper)
+    if amp:
+        wrapper_cfg['type'] = 'AmpOptimWrapper'
+    else:
+        wrapper_cfg['type'] = 'OptimWrapper'
+        for key in ('loss_scale', 'dtype', 'use_fsdp'):
+            wrapper_cfg.pop(key, None)
+    init_default_scope('mmpretrain')
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # one line per parameter otherwise
+    try:
+        return _build_optim_wrapper(model, wrapper_cfg)
+    finally:
+        logger.setLevel(level)
+
+
+def _find_mask_generator(node) -> Optional[dict]:
+    if isinstance(node, dict):
+        if str(node.get('type', '')).endswith('MaskGenerator'):
+            return node
+        node = list(node.values())
+    if isinstance(node, (list, tuple)):
+        for item in node:
+            found = _find_mask_generator(item)
+            if found is not None:
+                return found
+    return None
+
+
+def mask_settings(cfg: Config) -> dict:
+    """Image and mask geometry of a config: ``img_size`` (the backbone's),
+    ``mask_patch_size``, ``model_patch_size`` and ``mask_ratio`` (from the
+    training pipeline's mask generator; 32, 4, 0.6 without one)."""
+    generator = _find_mask_generator(cfg.get('train_dataloader', {})) or {}
+    img_size = cfg.model.get('backbone', {}).get(
+        'img_size', generator.get('input_size', 192))
+    if not isinstance(img_size, int):
+        raise ValueError(f'square images only, got img_size={img_size!r}')
+    return dict(
+        img_size=img_size,
+        mask_patch_size=generator.get('mask_patch_size', 32),
+        model_patch_size=generator.get('model_patch_size', 4),
+        mask_ratio=generator.get('mask_ratio', 0.6))
+
+
+def synthetic_batch(batch_size: int,
+                    img_size: int,
+                    mask_patch_size: int = 32,
+                    model_patch_size: int = 4,
+                    mask_ratio: float = 0.6,
+                    device: Union[str, torch.device] = 'cpu',
+                    seed: int = 0) -> Batch:
+    """A batch shaped like the SG-MIM pipeline's output after
+    ``SelfSupDataPreprocessor``.
+
+    Returns:
+        tuple: ``inputs`` (B, 3, S, S) float32 (normalised images) and B
+        ``DataSample`` with ``mask`` (S/p, S/p) int64 (``M_I``, drawn by a
+        ``SelectiveGuidanceMaskGenerator``), ``structure_map`` (1, S, S)
+        float32 and ``structure_mask`` = 1 - ``mask``. SimMIM reads only
+        ``mask``, so one batch serves both models.
+    """
+    from mmpretrain.structures import DataSample
+
+    from sgmim.datasets.transforms import SelectiveGuidanceMaskGenerator
+    generator = SelectiveGuidanceMaskGenerator(
+        input_size=img_size, mask_patch_size=mask_patch_size,
+        model_patch_size=model_patch_size, mask_ratio=mask_ratio,
+        mode='complementary')
+    rng = torch.Generator().manual_seed(seed)
+    np_state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        draws = [
+            generator.transform(
+                dict(img=np.zeros((img_size, img_size, 3), np.uint8)))
+            for _ in range(batch_size)
+        ]
+    finally:
+        np.random.set_state(np_state)
+    inputs = torch.randn(batch_size, 3, img_size, img_size, generator=rng)
+    samples = []
+    for draw in draws:
+        sample = DataSample().set_mask(draw['mask'])
+        sample.set_field(
+            torch.randn(1, img_size, img_size, generator=rng),
+            'structure_map')
+        sample.set_field(draw['structure_mask'], 'structure_mask')
+        samples.append(sample.to(device))
+    return inputs.to(device), samples
+
+
+def _clock(device) -> float:
+    if torch.device(device).type == 'cuda':
+        torch.cuda.synchronize(device)
+    return time.perf_counter()
+
+
+def train_iteration(model: nn.Module, optim_wrapper: OptimWrapper,
+                    batch: Batch) -> Dict[str, float]:
+    """One training iteration; returns the seconds spent in each phase
+    (``forward``: ``model.loss`` and the loss sum; ``backward``; ``step``:
+    optimizer step with clipping, and ``zero_grad``)."""
+    inputs, samples = batch
+    device = inputs.device
+    t0 = _clock(device)
+    with torch.autograd.profiler.record_function(_SCOPE + 'forward'):
+        with optim_wrapper.optim_context(model):
+            losses = model.loss(inputs, samples)
+        loss, _ = model.parse_losses(losses)
+    t1 = _clock(device)
+    with torch.autograd.profiler.record_function(_SCOPE + 'backward'):
+        optim_wrapper.backward(loss)
+    t2 = _clock(device)
+    with torch.autograd.profiler.record_function(_SCOPE + 'step'):
+        optim_wrapper.step()
+        optim_wrapper.zero_grad()
+    t3 = _clock(device)
+    return dict(forward=t1 - t0, backward=t2 - t1, step=t3 - t2)
+
+
+def time_training_iterations(runs: Mapping[str, TrainingRun],
+                             iters: int,
+                             warmup: int = 2,
+                             progress: bool = True
+                             ) -> Dict[str, Dict[str, List[float]]]:
+    """Time training iterations of several models, interleaved.
+
+    After ``warmup`` untimed iterations per model, ``iters`` rounds run one
+    iteration of each model, in the given order on even rounds and reversed
+    on odd rounds (A B, B A, ...), so that a drift of the machine's speed
+    hits all models alike.
+
+    Returns:
+        dict: ``{name: {'forward'|'backward'|'step'|'total': [ms] * iters}}``,
+        index ``i`` of every list belonging to round ``i``.
+    """
+    if iters < 1 or warmup < 0:
+        raise ValueError(f'iters must be >= 1 and warmup >= 0, got {iters} '
+                         f'and {warmup}')
+    names = list(runs)
+    for name in names:
+        for _ in range(warmup):
+            train_iteration(*runs[name])
+    times = {
+        name: {key: [] for key in (*PHASES, 'total')}
+        for name in names
+    }
+    bar = None
+    if progress:
+        from mmengine.utils import ProgressBar
+        bar = ProgressBar(iters * len(names))
+    for i in range(iters):
+        for name in (names if i % 2 == 0 else names[::-1]):
+            phases = train_iteration(*runs[name])
+            for key, seconds in phases.items():
+                times[name][key].append(1e3 * seconds)
+            times[name]['total'].append(1e3 * sum(phases.values()))
+            if bar is not None:
+                bar.update()
+    if bar is not None:
+        print()
+    return times
+
+
+def summarize(values: List[float]) -> Dict[str, float]:
+    """Median and interquartile range (q75 - q25) of a sample."""
+    if len(values) == 1:
+        return dict(median=values[0], iqr=0.)
+    q25, q50, q75 = statistics.quantiles(values, n=4, method='inclusive')
+    return dict(median=statistics.median(values), iqr=q75 - q25)
+
+
+def state_bytes(model: nn.Module, optimizer: torch.optim.Optimizer) -> int:
+    """Bytes of the persistent training state: parameters, buffers, existing
+    gradients and optimizer state (each storage counted once)."""
+    tensors = [*model.parameters(), *model.buffers()]
+    tensors += [p.grad for p in model.parameters() if p.grad is not None]
+    for state in optimizer.state.values():
+        tensors += [v for v in state.values() if isinstance(v, torch.Tensor)]
+    storages = {}
+    for tensor in tensors:
+        storage = tensor.untyped_storage()
+        storages[(tensor.device, storage.data_ptr())] = storage.nbytes()
+    return sum(storages.values())
+
+
+def _cpu_peak_allocation(prof) -> int:
+    """Peak of the running sum of CPU allocations (+) and frees (-) recorded
+    by a ``profile_memory=True`` profiler, relative to its start."""
+    events = [
+        e for e in prof.profiler.kineto_results.events()
+        if e.name() == '[memory]'
+        and e.device_type() == torch.autograd.DeviceType.CPU
+    ]
+    events.sort(key=lambda e: e.start_ns())
+    running, peak = 0, 0
+    for event in events:
+        running += event.nbytes()
+        peak = max(peak, running)
+    return peak
+
+
+def peak_memory(model: nn.Module, optim_wrapper: OptimWrapper,
+                batch: Batch) -> Dict[str, Union[int, str]]:
+    """Peak memory of one training iteration of this model alone.
+
+    ``peak = persistent + transient``: ``persistent`` is
+    :func:`state_bytes` (parameters, buffers, optimizer state) before the
+    iteration; ``transient`` the highest amount of memory allocated above
+    that during the iteration (activations, gradients, temporaries), from
+    ``torch.cuda.max_memory_allocated`` on CUDA, or on CPU from the
+    allocation events of ``torch.profiler`` with ``profile_memory=True``.
+    Other models alive in the process do not count. The batch is not
+    counted. Runs one untimed iteration first if the optimizer state is
+    still empty.
+    """
+    if not optim_wrapper.optimizer.state:
+        train_iteration(model, optim_wrapper, batch)
+    device = batch[0].device
+    persistent = state_bytes(model, optim_wrapper.optimizer)
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+        base = torch.cuda.memory_allocated(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        train_iteration(model, optim_wrapper, batch)
+        transient = torch.cuda.max_memory_allocated(device) - base
+        method = ('parameters, buffers and optimizer state + peak of '
+                  '`torch.cuda.max_memory_allocated` above the memory '
+                  'allocated before the iteration')
+    else:
+        from torch.profiler import ProfilerActivity, profile
+        with profile(activities=[ProfilerActivity.CPU],
+                     profile_memory=True) as prof:
+            train_iteration(model, optim_wrapper, batch)
+        transient = _cpu_peak_allocation(prof)
+        method = ('parameters, buffers and optimizer state + peak of the '
+                  'running sum of CPU allocations and frees that '
+                  '`torch.profiler` (`profile_memory=True`) records during '
+                  'one training iteration (allocations of torch\'s CPU '
+                  'allocator; oneDNN scratch memory and Python objects not '
+                  'included)')
+    return dict(
+        peak=persistent + transient,
+        persistent=persistent,
+        transient=transient,
+        method=method)
+
+
+def _component_hooks(model: nn.Module) -> Tuple[list, Dict[str, str]]:
+    """Forward hooks that open a profiler scope per component."""
+    handles, labels = [], {}
+    modules = dict(model.named_modules())
+    for name, label in COMPONENTS:
+        module = modules.get(name)
+        if module is None:
+            continue
+        labels[name] = label
+        stack = []
+
+        def enter(mod, args, _stack=stack, _name=name):
+            scope = torch.autograd.profiler.record_function(_SCOPE + _name)
+            scope.__enter__()
+            _stack.append(scope)
+
+        def leave(mod, args, output, _stack=stack):
+            _stack.pop().__exit__(None, None, None)
+
+        handles.append(module.register_forward_pre_hook(enter))
+        handles.append(module.register_forward_hook(leave))
+    return handles, labels
+
+
+def _scope_of(event, labels: Mapping[str, str]) -> Optional[str]:
+    """The component of a forward event: the outermost component scope
+    around it, refined by nested scopes of its own submodules (the
+    extractor inside the guidance neck; not a shared encoder called by a
+    component)."""
+    path = []
+    while event is not None:
+        name = event.name
+        if name.startswith(_SCOPE) and name[len(_SCOPE):] in labels:
+            path.append(name[len(_SCOPE):])
+        event = event.cpu_parent
+    scope = None
+    for name in reversed(path):
+        if scope is None or name.startswith(scope + '.'):
+            scope = name
+    return scope
+
+
+def _attribute(prof, labels: Mapping[str, str],
+               device_time: bool) -> Dict[Tuple[str, str], float]:
+    """Sum the self time (ms) of every profiled op per (component, phase)."""
+    events = list(prof.events())
+    attr = 'self_device_time_total' if device_time else 'self_cpu_time_total'
+    forward_scope = {}
+    for event in sorted(events, key=lambda e: e.time_range.start):
+        if event.sequence_nr >= 0 and not _in_backward(event):
+            forward_scope[event.sequence_nr] = _scope_of(event, labels)
+    totals = {}
+    for event in events:
+        node = _in_backward(event)
+        if node is not None:
+            scope = forward_scope.get(node.sequence_nr) \
+                if node.sequence_nr >= 0 else None
+            key = (scope or OTHER, 'backward')
+        elif _has_ancestor(event, _SCOPE + 'step'):
+            key = (OPTIMIZER, 'step')
+        elif _has_ancestor(event, _SCOPE + 'backward'):
+            key = (OTHER, 'backward')
+        else:
+            key = (_scope_of(event, labels) or OTHER, 'forward')
+        totals[key] = totals.get(key, 0.) + getattr(event, attr) / 1e3
+    return totals
+
+
+def _in_backward(event):
+    while event is not None:
+        if event.name.startswith('autograd::engine::evaluate_function'):
+            return event
+        event = event.cpu_parent
+    return None
+
+
+def _has_ancestor(event, name: str) -> bool:
+    while event is not None:
+        if event.name == name:
+            return True
+        event = event.cpu_parent
+    return False
+
+
+def profile_breakdown(model: nn.Module,
+                      optim_wrapper: OptimWrapper,
+                      batch: Batch,
+                      iters: int = 3) -> Dict[str, Dict[str, float]]:
+    """Time of each model component in a training iteration (profiled).
+
+    Every op recorded by ``torch.profiler`` is attributed to a component of
+    :data:`COMPONENTS` (by its forward module scope; backward ops through
+    the autograd node's sequence number), to the optimizer step, or to
+    ``other ops`` (batch stacking, loss sum, gradient accumulation, the
+    autograd engine). Times are self times: CPU time on CPU (a profiler
+    scope's self time is the Python time spent in it between ops, so a
+    component's Python overhead counts with it), device time on CUDA. On
+    CPU, ``untraced`` is the wall time of each phase outside all recorded
+    events. Values are medians over ``iters``
+    profiled iterations, in ms, and include the profiler's own overhead.
+
+    Returns:
+        dict: ``{label: {'forward': ms, 'backward': ms, 'step': ms}}``.
+    """
+    from torch.profiler import ProfilerActivity, profile
+    device = batch[0].device
+    cuda = device.type == 'cuda'
+    activities = [ProfilerActivity.CPU]
+    if cuda:
+        activities.append(ProfilerActivity.CUDA)
+    handles, labels = _component_hooks(model)
+    samples = []
+    try:
+        for _ in range(iters):
+            with profile(activities=activities) as prof:
+                walls = train_iteration(model, optim_wrapper, batch)
+            totals = _attribute(prof, labels, device_time=cuda)
+            if not cuda:
+                for phase in PHASES:
+                    traced = sum(v for (_, p), v in totals.items()
+                                 if p == phase)
+                    totals[(UNTRACED, phase)] = max(
+                        0., 1e3 * walls[phase] - traced)
+            samples.append(totals)
+    finally:
+        for handle in handles:
+            handle.remove()
+    scopes = [name for name, _ in COMPONENTS if name in labels]
+    scopes += [OPTIMIZER, OTHER] + ([] if cuda else [UNTRACED])
+    return {
+        labels.get(scope, scope): {
+            phase: statistics.median(
+                sample.get((scope, phase), 0.) for sample in samples)
+            for phase in PHASES
+        }
+        for scope in scopes
+    }
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def machine_info(device: str, threads: int, amp: bool = False) -> dict:
+    """CPU model (/proc/cpuinfo), GPU name, torch and Python versions."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as f:
+            match = re.search(r'^model name\s*:\s*(.+)$', f.read(), re.M)
+        if match:
+            cpu = match.group(1).strip()
+    except OSError:
+        pass
+    info = dict(
+        cpu=cpu,
+        cpu_count=os.cpu_count(),
+        threads=threads,
+        device=device,
+        torch=torch.__version__,
+        python=platform.python_version(),
+        precision='AMP (fp16 autocast)' if amp else 'fp32')
+    if torch.device(device).type == 'cuda':
+        info['gpu'] = torch.cuda.get_device_name(device)
+    return info
+
+
+def benchmark_pair(baseline: Union[str, Config],
+                   candidate: Union[str, Config],
+                   batch_size: int,
+                   iters: int,
+                   warmup: int = 2,
+                   device: str = 'cpu',
+                   amp: bool = False,
+                   breakdown_iters: int = 3,
+                   progress: bool = True,
+                   names: Tuple[str, str] = ('SimMIM', 'SG-MIM')) -> dict:
+    """Measure a baseline and a candidate config on the same batch.
+
+    Both models use the baseline's image and mask geometry. Returns a dict
+    with per-model ``params``, ``times`` (ms lists per phase), ``summary``
+    (median / IQR per phase), ``memory`` (:func:`peak_memory`) and
+    ``breakdown`` (:func:`profile_breakdown`, omitted when
+    ``breakdown_iters`` is 0), plus ``ratio`` (candidate / baseline: time
+    ratio of medians, median and IQR of the per-round ratios, memory
+    ratio) and the settings.
+    """
+    if amp and torch.device(device).type != 'cuda':
+        raise ValueError('--amp needs --device cuda')
+    runs, cfgs = {}, {}
+    geometry = None
+    for name, config in zip(names, (baseline, candidate)):
+        model, cfg = build_model(config, device)
+        geometry = geometry or mask_settings(cfg)
+        if mask_settings(cfg)['img_size'] != geometry['img_size']:
+            raise ValueError(f'{name}: image size '
+                             f'{mask_settings(cfg)["img_size"]} differs from '
+                             f'the baseline\'s {geometry["img_size"]}')
+        batch = synthetic_batch(batch_size, device=device, **geometry)
+        runs[name] = TrainingRun(model, build_optim_wrapper(model, cfg, amp),
+                                 batch)
+        cfgs[name] = config if isinstance(config, str) else cfg.filename
+    times = time_training_iterations(runs, iters, warmup, progress)
+    result = dict(
+        batch_size=batch_size, iters=iters, warmup=warmup, device=device,
+        amp=amp, geometry=geometry, models={})
+    for name, run in runs.items():
+        entry = dict(
+            config=cfgs[name],
+            params=count_parameters(run.model),
+            times=times[name],
+            summary={k: summarize(v)
+                     for k, v in times[name].items()},
+            memory=peak_memory(*run))
+        if breakdown_iters:
+            entry['breakdown'] = profile_breakdown(*run,
+                                                   iters=breakdown_iters)
+        result['models'][name] = entry
+    base, cand = (result['models'][n] for n in names)
+    paired = [c / b for b, c in zip(base['times']['total'],
+                                     cand['times']['total'])]
+    result['ratio'] = dict(
+        time=cand['summary']['total']['median'] /
+        base['summary']['total']['median'],
+        paired=summarize(paired),
+        memory=cand['memory']['peak'] / base['memory']['peak'],
+        params=cand['params'] / base['params'])
+    result['names'] = names
+    return result
+
+
+# --------------------------------------------------------------- markdown --
+
+def _ms(value: float) -> str:
+    return f'{value:,.0f}' if value >= 100 else f'{value:.1f}' \
+        if value >= 1 else f'{value:.2f}'
+
+
+def _mib(nbytes: float) -> str:
+    return f'{nbytes / 2**20:,.0f} MiB' if nbytes >= 2**24 \
+        else f'{nbytes / 2**20:.1f} MiB'
+
+
+def _params(n: int) -> str:
+    return f'{n / 1e6:.2f} M'
+
+
+def format_markdown(result: dict, title: str, machine: dict,
+                    command: str, target: float = 1.10) -> str:
+    """A markdown report of :func:`benchmark_pair`'s result."""
+    base_name, cand_name = result['names']
+    base, cand = (result['models'][n] for n in result['names'])
+    ratio = result['ratio']
+    paired = ratio['paired']
+    geometry = result['geometry']
+    gpu = f", GPU {machine['gpu']}" if 'gpu' in machine else ''
+    met = paired['median'] <= target
+    lines = [
+        f'### {title}', '',
+        f'`{base["config"]}` vs `{cand["config"]}`', '',
+        f'Machine: {machine["cpu"]} ({machine["cpu_count"]} cores){gpu}; '
+        f'device `{machine["device"]}`, {machine["threads"]} torch '
+        f'threads, torch {machine["torch"]}, Python {machine["python"]}, '
+        f'{machine["precision"]}.  ',
+        f'Batch {result["batch_size"]}, {geometry["img_size"]} px images, '
+        f'mask ratio {geometry["mask_ratio"]} '
+        f'({geometry["mask_patch_size"]} px mask patches); '
+        f'{result["iters"]} timed iterations per model after '
+        f'{result["warmup"]} warm-up iterations, interleaved '
+        '(A B, B A, ...).', '',
+        '| model | params | ms/iter (median) | IQR | forward | backward '
+        '| optimizer step | peak memory |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ]
+    for name, entry in ((base_name, base), (cand_name, cand)):
+        s = entry['summary']
+        lines.append(
+            f'| {name} | {_params(entry["params"])} | '
+            f'{_ms(s["total"]["median"])} | {_ms(s["total"]["iqr"])} | '
+            f'{_ms(s["forward"]["median"])} | '
+            f'{_ms(s["backward"]["median"])} | '
+            f'{_ms(s["step"]["median"])} | '
+            f'{_mib(entry["memory"]["peak"])} |')
+    phase_ratio = {
+        k: cand['summary'][k]['median'] / base['summary'][k]['median']
+        for k in PHASES
+    }
+    lines += [
+        f'| **{cand_name} / {base_name}** | {ratio["params"]:.2f}× | '
+        f'**{ratio["time"]:.3f}×** | | {phase_ratio["forward"]:.2f}× | '
+        f'{phase_ratio["backward"]:.2f}× | {phase_ratio["step"]:.2f}× | '
+        f'{ratio["memory"]:.2f}× |', '',
+        f'Per-round ratio {cand_name} / {base_name} (iterations paired by '
+        f'round): median {paired["median"]:.3f}×, IQR {paired["iqr"]:.3f}.  ',
+        f'**Target {cand_name} ≤ {target:.2f}× {base_name} time per '
+        f'iteration: {"met" if met else "NOT met"} '
+        f'({paired["median"]:.3f}×).**', '',
+        'Peak memory: ' + base['memory']['method'] + '. Persistent state '
+        f'{_mib(base["memory"]["persistent"])} ({base_name}) / '
+        f'{_mib(cand["memory"]["persistent"])} ({cand_name}), transient '
+        f'peak {_mib(base["memory"]["transient"])} / '
+        f'{_mib(cand["memory"]["transient"])}.',
+    ]
+    if 'breakdown' in cand:
+        lines += ['', _format_breakdown(base_name, base['breakdown'],
+                                        cand_name, cand['breakdown'],
+                                        result['device'])]
+    lines += ['', f'Reproduce: `{command}`']
+    return '\n'.join(lines)
+
+
+def _format_breakdown(base_name, base, cand_name, cand, device) -> str:
+    """Component table; components both models have do the same work, so
+    their difference is noise and the share of the added cost is computed
+    over the other rows."""
+    unit = 'device' if torch.device(device).type == 'cuda' else 'CPU'
+    lines = [
+        f'Where the time goes: profiled iterations (median), {unit} self '
+        'time of the ops attributed to each component, in ms (forward / '
+        'backward / optimizer step). Profiling adds overhead, so these sums '
+        'exceed the unprofiled times above. Components present in both '
+        'models do the same work: their difference is measurement noise and '
+        'is left out of the shares.', '',
+        f'| component | {base_name} fwd / bwd / step | {cand_name} fwd / bwd '
+        f'/ step | Δ ms | share of the added cost |',
+        '|---|---:|---:|---:|---:|',
+    ]
+    zero = dict.fromkeys(PHASES, 0.)
+    component_labels = {label for _, label in COMPONENTS}
+    shared = {label for label in cand
+              if label in component_labels and label in base}
+    delta = {label: sum(cand[label].values()) -
+             sum(base.get(label, zero).values()) for label in cand}
+    added = sum(v for label, v in delta.items() if label not in shared)
+
+    def cell(times):
+        return ' / '.join(_ms(times[p]) for p in PHASES)
+
+    for label in cand:
+        if label in shared:
+            share = '(same work)'
+        elif added > 0:
+            share = f'{100 * delta[label] / added:.0f} %'
+        else:
+            share = '–'
+        lines.append(f'| {label} | {cell(base.get(label, zero))} | '
+                     f'{cell(cand[label])} | {delta[label]:+.1f} | {share} |')
+    b_total = sum(sum(v.values()) for v in base.values())
+    c_total = sum(sum(v.values()) for v in cand.values())
+    lines.append(f'| **total** | {_ms(b_total)} | {_ms(c_total)} | '
+                 f'{c_total - b_total:+.1f} ({c_total / b_total:.2f}×) | |')
+    return '\n'.join(lines)
+
+
+def replace_section(text: str, name: str, body: str) -> str:
+    """Put ``body`` between the markers of section ``name`` in ``text``.
+
+    The section is delimited by ``<!-- BEGIN name -->`` and
+    ``<!-- END name -->``; everything outside the markers is kept. Without
+    markers the section is appended.
+    """
+    begin, end = f'<!-- BEGIN {name} -->', f'<!-- END {name} -->'
+    block = f'{begin}\n{body.strip()}\n{end}'
+    pattern = re.compile(re.escape(begin) + r'.*?' + re.escape(end), re.S)
+    if pattern.search(text):
+        return pattern.sub(lambda _: block, text, count=1)
+    if text and not text.endswith('\n'):
+        text += '\n'
+    return f'{text}\n{block}\n' if text else f'{block}\n'

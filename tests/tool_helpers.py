@@ -1,0 +1,38 @@
+"""Helpers for tests that drive the tools as a user would."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+TOOLS = REPO / 'tools'
+CONFIGS = REPO / 'configs'
+
+
+def run_tool(script, *args, cwd, check=True, timeout=900, env=None):
+    """Run ``tools/<script>`` as a user would; returns the CompletedProcess.
+
+    On an unexpected exit status the tool's output is shown in the failure.
+    """
+    cmd = [sys.executable, str(TOOLS / script), *map(str, args)]
+    if script.endswith('.sh'):
+        cmd = ['bash', *cmd[1:]]
+    full_env = dict(os.environ, PYTHON=sys.executable, OMP_NUM_THREADS='1')
+    full_env.update(env or {})
+    proc = subprocess.run(cmd, cwd=cwd, env=full_env, capture_output=True,
+                          text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        pytest.fail(f'{" ".join(cmd)} exited {proc.returncode}\n'
+                    f'--- stdout ---\n{proc.stdout[-6000:]}\n'
+                    f'--- stderr ---\n{proc.stderr[-6000:]}')
+    return proc
+
+
+def scalars(work_dir):
+    """Records of the (single) run's ``vis_data/scalars.json``."""
+    files = sorted(Path(work_dir).glob('*/vis_data/scalars.json'))
+    assert files, f'no scalars.json under {work_dir}'
+    return [json.loads(line) for line in files[-1].read_text().splitlines()]

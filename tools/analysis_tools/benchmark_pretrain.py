@@ -1,0 +1,180 @@
+"""Training time and peak memory of SG-MIM against SimMIM, in one process.
+
+    python tools/analysis_tools/benchmark_pretrain.py
+        [--pairs swin-base-192 synth-nano-96] [--pair BASELINE CANDIDATE]
+        [--batch-size N [N ...]] [--iters N [N ...]] [--warmup N]
+        [--device cpu|cuda] [--amp] [--threads N] [--breakdown-iters N]
+        [--out docs/benchmarks.md] [--json FILE]
+
+Both models of a pair are built from their configs and trained on the same
+synthetic batch (normalised images, SG-MIM masks at the config's ratio,
+structure maps) with the config's optimizer; their iterations alternate
+(A B, B A, ...). The report (median and IQR of ms/iter, the SG-MIM / SimMIM
+ratio against the 1.10x target, peak memory, parameters, a per-component
+profile) is printed and written to ``--out``, where it replaces only the
+pair's own section (between ``<!-- BEGIN benchmark_pretrain:NAME -->`` and
+``<!-- END ... -->``). ``--batch-size`` and ``--iters`` take one value for
+all pairs or one per pair; the default batch size is the config's.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import shlex
+
+import torch
+
+from sgmim.analysis import benchmark
+
+PAIRS = {
+    'swin-base-192': (
+        'Swin-B, 192 px',
+        'configs/simmim/simmim_swin-base-w6_8xb128-amp-coslr-100e_in1k-'
+        '192px.py',
+        'configs/sgmim/sgmim_swin-base-w6_8xb128-amp-coslr-100e_in1k-'
+        '192px.py'),
+    'synth-nano-96': (
+        'Swin-nano (synth configs), 96 px',
+        'configs/synth/simmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-'
+        '96px.py',
+        'configs/synth/sgmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-'
+        '96px.py'),
+}
+SECTION = 'benchmark_pretrain'
+TOOL = 'tools/analysis_tools/benchmark_pretrain.py'
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Per-iteration training time and peak memory of SG-MIM '
+        'vs SimMIM (same backbone and batch, one process)')
+    parser.add_argument(
+        '--pairs', nargs='*', choices=sorted(PAIRS), default=None,
+        help=f'built-in config pairs (default: all: {", ".join(PAIRS)})')
+    parser.add_argument(
+        '--pair', nargs=2, action='append', default=[],
+        metavar=('BASELINE', 'CANDIDATE'),
+        help='another pair of configs (repeatable)')
+    parser.add_argument('--batch-size', type=int, nargs='+',
+                        help='images per iteration: one value, or one per '
+                        'pair (default: the config\'s batch size)')
+    parser.add_argument('--iters', type=int, nargs='+', default=[20],
+                        help='timed iterations per model: one value, or '
+                        'one per pair (default: 20)')
+    parser.add_argument('--warmup', type=int, default=3,
+                        help='untimed iterations per model (default: 3)')
+    parser.add_argument('--device', choices=['cpu', 'cuda'],
+                        default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--amp', action='store_true',
+                        help='fp16 autocast with AmpOptimWrapper (CUDA only)')
+    parser.add_argument('--threads', type=int, default=None,
+                        help='torch intra-op threads (default: torch\'s)')
+    parser.add_argument('--breakdown-iters', type=int, default=3,
+                        help='profiled iterations for the per-component '
+                        'breakdown, 0 to skip (default: 3)')
+    parser.add_argument('--target', type=float, default=1.10,
+                        help='time ratio target (default: 1.10)')
+    parser.add_argument('--out', default='docs/benchmarks.md',
+                        help='markdown file to update; empty to skip')
+    parser.add_argument('--json', default=None,
+                        help='also dump the raw measurements here')
+    parser.add_argument('--no-progress', action='store_true')
+    args = parser.parse_args(argv)
+    if args.amp and args.device != 'cuda':
+        parser.error('--amp needs --device cuda')
+    if args.device == 'cuda' and not torch.cuda.is_available():
+        parser.error('--device cuda: no CUDA device available')
+    return args
+
+
+def selected_pairs(args):
+    """[(name, title, baseline, candidate)] in the order given."""
+    names = args.pairs if args.pairs is not None else (
+        [] if args.pair else list(PAIRS))
+    pairs = [(name, *PAIRS[name]) for name in names]
+    for baseline, candidate in args.pair:
+        name = osp.splitext(osp.basename(candidate))[0]
+        pairs.append((name, name, baseline, candidate))
+    if not pairs:
+        raise SystemExit('no pair selected')
+    return pairs
+
+
+def per_pair(values, count, option):
+    if values is None:
+        return [None] * count
+    if len(values) == 1:
+        return values * count
+    if len(values) != count:
+        raise SystemExit(f'{option}: give one value or one per pair '
+                         f'({count}), got {len(values)}')
+    return values
+
+
+def reproduce_command(args, name, baseline, candidate, batch_size, iters):
+    """The command that measures this pair alone with the same settings."""
+    cmd = ['python', TOOL]
+    cmd += ['--pairs', name] if name in PAIRS else [
+        '--pair', baseline, candidate]
+    cmd += ['--batch-size', str(batch_size), '--iters', str(iters),
+            '--warmup', str(args.warmup), '--device', args.device]
+    if args.amp:
+        cmd.append('--amp')
+    cmd += ['--threads', str(args.threads)]
+    if args.breakdown_iters != 3:
+        cmd += ['--breakdown-iters', str(args.breakdown_iters)]
+    return shlex.join(cmd)
+
+
+def write_section(path, name, body):
+    text = ''
+    if osp.exists(path):
+        with open(path, encoding='utf-8') as f:
+            text = f.read()
+    else:
+        text = '# Benchmarks\n'
+    text = benchmark.replace_section(text, f'{SECTION}:{name}', body)
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(text)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    args.threads = torch.get_num_threads()
+    pairs = selected_pairs(args)
+    batch_sizes = per_pair(args.batch_size, len(pairs), '--batch-size')
+    iters = per_pair(args.iters, len(pairs), '--iters')
+    machine = benchmark.machine_info(args.device, args.threads, args.amp)
+    raw = {}
+    for (name, title, baseline, candidate), batch_size, n in zip(
+            pairs, batch_sizes, iters):
+        if batch_size is None:
+            cfg = benchmark.load_config(baseline)
+            batch_size = cfg.train_dataloader.batch_size
+        print(f'\n{title}: batch {batch_size}, {n} iterations, '
+              f'{args.device}, {args.threads} threads')
+        result = benchmark.benchmark_pair(
+            baseline, candidate, batch_size=batch_size, iters=n,
+            warmup=args.warmup, device=args.device, amp=args.amp,
+            breakdown_iters=args.breakdown_iters,
+            progress=not args.no_progress)
+        command = reproduce_command(args, name, baseline, candidate,
+                                    batch_size, n)
+        body = benchmark.format_markdown(result, title, machine, command,
+                                         target=args.target)
+        print('\n' + body)
+        if args.out:
+            write_section(args.out, name, body)
+        raw[name] = dict(result, machine=machine, command=command)
+    if args.out:
+        print(f'\nwritten to {args.out}')
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(raw, f, indent=1, default=str)
+
+
+if __name__ == '__main__':
+    main()
