@@ -220,8 +220,11 @@ def time_training_iterations(runs: Mapping[str, TrainingRun],
     hits all models alike.
 
     Returns:
-        dict: ``{name: {'forward'|'backward'|'step'|'total': [ms] * iters}}``,
-        index ``i`` of every list belonging to round ``i``.
+        dict: ``{name: {'forward'|'backward'|'step'|'total'|'cpu': [ms] *
+        iters}}``, index ``i`` of every list belonging to round ``i``; the
+        phases and ``total`` are wall-clock times, ``cpu`` the process CPU
+        time of the iteration (all threads; on a shared machine it is less
+        sensitive than wall time to being descheduled).
     """
     if iters < 1 or warmup < 0:
         raise ValueError(f'iters must be >= 1 and warmup >= 0, got {iters} '
@@ -231,7 +234,7 @@ def time_training_iterations(runs: Mapping[str, TrainingRun],
         for _ in range(warmup):
             train_iteration(*runs[name])
     times = {
-        name: {key: [] for key in (*PHASES, 'total')}
+        name: {key: [] for key in (*PHASES, 'total', 'cpu')}
         for name in names
     }
     bar = None
@@ -240,7 +243,9 @@ def time_training_iterations(runs: Mapping[str, TrainingRun],
         bar = ProgressBar(iters * len(names))
     for i in range(iters):
         for name in (names if i % 2 == 0 else names[::-1]):
+            cpu = time.process_time()
             phases = train_iteration(*runs[name])
+            times[name]['cpu'].append(1e3 * (time.process_time() - cpu))
             for key, seconds in phases.items():
                 times[name][key].append(1e3 * seconds)
             times[name]['total'].append(1e3 * sum(phases.values()))
@@ -433,37 +438,52 @@ def profile_breakdown(model: nn.Module,
     scope's self time is the Python time spent in it between ops, so a
     component's Python overhead counts with it), device time on CUDA. On
     CPU, ``untraced`` is the wall time of each phase outside all recorded
-    events. Values are medians over ``iters``
-    profiled iterations, in ms, and include the profiler's own overhead.
+    events. Values are medians over ``iters`` profiled iterations, in ms,
+    and include the profiler's own overhead.
 
     Returns:
         dict: ``{label: {'forward': ms, 'backward': ms, 'step': ms}}``.
     """
+    run = TrainingRun(model, optim_wrapper, batch)
+    return median_breakdown(
+        [profile_iteration(run) for _ in range(iters)], model,
+        batch[0].device)
+
+
+def profile_iteration(run: TrainingRun) -> Dict[Tuple[str, str], float]:
+    """One profiled training iteration: ms per (module name or row, phase)
+    (see :func:`profile_breakdown`)."""
     from torch.profiler import ProfilerActivity, profile
-    device = batch[0].device
-    cuda = device.type == 'cuda'
+    model, optim_wrapper, batch = run
+    cuda = batch[0].device.type == 'cuda'
     activities = [ProfilerActivity.CPU]
     if cuda:
         activities.append(ProfilerActivity.CUDA)
     handles, labels = _component_hooks(model)
-    samples = []
     try:
-        for _ in range(iters):
-            with profile(activities=activities) as prof:
-                walls = train_iteration(model, optim_wrapper, batch)
-            totals = _attribute(prof, labels, device_time=cuda)
-            if not cuda:
-                for phase in PHASES:
-                    traced = sum(v for (_, p), v in totals.items()
-                                 if p == phase)
-                    totals[(UNTRACED, phase)] = max(
-                        0., 1e3 * walls[phase] - traced)
-            samples.append(totals)
+        with profile(activities=activities) as prof:
+            walls = train_iteration(model, optim_wrapper, batch)
     finally:
         for handle in handles:
             handle.remove()
-    scopes = [name for name, _ in COMPONENTS if name in labels]
-    scopes += [OPTIMIZER, OTHER] + ([] if cuda else [UNTRACED])
+    totals = _attribute(prof, labels, device_time=cuda)
+    if not cuda:
+        for phase in PHASES:
+            traced = sum(v for (_, p), v in totals.items() if p == phase)
+            totals[(UNTRACED, phase)] = max(0., 1e3 * walls[phase] - traced)
+    return totals
+
+
+def median_breakdown(samples: List[Dict[Tuple[str, str], float]],
+                     model: nn.Module,
+                     device) -> Dict[str, Dict[str, float]]:
+    """Median over :func:`profile_iteration` samples, keyed by label."""
+    modules = dict(model.named_modules())
+    scopes = [name for name, _ in COMPONENTS if name in modules]
+    scopes += [OPTIMIZER, OTHER]
+    if torch.device(device).type != 'cuda':
+        scopes.append(UNTRACED)
+    labels = dict(COMPONENTS)
     return {
         labels.get(scope, scope): {
             phase: statistics.median(
@@ -537,6 +557,10 @@ def benchmark_pair(baseline: Union[str, Config],
                                  batch)
         cfgs[name] = config if isinstance(config, str) else cfg.filename
     times = time_training_iterations(runs, iters, warmup, progress)
+    profiles = {name: [] for name in names}
+    for i in range(breakdown_iters):  # interleaved as the timing
+        for name in (names if i % 2 == 0 else names[::-1]):
+            profiles[name].append(profile_iteration(runs[name]))
     result = dict(
         batch_size=batch_size, iters=iters, warmup=warmup, device=device,
         amp=amp, geometry=geometry, models={})
@@ -549,8 +573,8 @@ def benchmark_pair(baseline: Union[str, Config],
                      for k, v in times[name].items()},
             memory=peak_memory(*run))
         if breakdown_iters:
-            entry['breakdown'] = profile_breakdown(*run,
-                                                   iters=breakdown_iters)
+            entry['breakdown'] = median_breakdown(profiles[name], run.model,
+                                                  device)
         result['models'][name] = entry
     base, cand = (result['models'][n] for n in names)
     paired = [c / b for b, c in zip(base['times']['total'],
@@ -559,6 +583,8 @@ def benchmark_pair(baseline: Union[str, Config],
         time=cand['summary']['total']['median'] /
         base['summary']['total']['median'],
         paired=summarize(paired),
+        cpu=cand['summary']['cpu']['median'] /
+        base['summary']['cpu']['median'],
         memory=cand['memory']['peak'] / base['memory']['peak'],
         params=cand['params'] / base['params'])
     result['names'] = names
@@ -627,7 +653,12 @@ def format_markdown(result: dict, title: str, machine: dict,
         f'{phase_ratio["backward"]:.2f}× | {phase_ratio["step"]:.2f}× | '
         f'{ratio["memory"]:.2f}× |', '',
         f'Per-round ratio {cand_name} / {base_name} (iterations paired by '
-        f'round): median {paired["median"]:.3f}×, IQR {paired["iqr"]:.3f}.  ',
+        f'round): median {paired["median"]:.3f}×, IQR {paired["iqr"]:.3f}. '
+        f'Process CPU time per iteration (all threads, median): '
+        f'{_ms(base["summary"]["cpu"]["median"])} / '
+        f'{_ms(cand["summary"]["cpu"]["median"])} ms, '
+        f'{ratio["cpu"]:.3f}× (less sensitive than wall time to other load '
+        'on the machine).  ',
         f'**Target {cand_name} ≤ {target:.2f}× {base_name} time per '
         f'iteration: {"met" if met else "NOT met"} '
         f'({paired["median"]:.3f}×).**', '',
