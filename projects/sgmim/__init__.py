@@ -11,6 +11,6 @@ from .version import __version__
 install_safe_checkpoint_loading()
 register_config_package()
 
-from . import datasets, engine, models  # noqa: E402,F401  (registers components)
+from . import datasets, engine, evaluation, models  # noqa: E402,F401  (registers components)
 
 __all__ = ['__version__']

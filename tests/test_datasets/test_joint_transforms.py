@@ -41,6 +41,7 @@ def assert_maps_follow_image(results):
 
 def test_crop_keeps_maps_aligned_over_many_draws():
     rng = np.random.default_rng(0)
+    np.random.seed(0)  # the crop draws from NumPy's global generator
     transform = crop()
     boxes = set()
     for _ in range(200):
@@ -57,10 +58,11 @@ def test_crop_keeps_maps_aligned_over_many_draws():
         box = (rows.min(), cols.min(), rows.max(), cols.max())
         boxes.add(box)
         # Output pixel centres span 31/32 of the crop side: the crop area
-        # drawn in (0.67, 1) of the image, up to rounding.
+        # drawn in (0.67, 1) of the image (the whole image when no draw
+        # fits), up to one pixel of rounding per side.
         area = ((box[2] - box[0]) * 32 / 31 + 1) * (
             (box[3] - box[1]) * 32 / 31 + 1)
-        assert 0.6 * height * width <= area <= 1.05 * height * width
+        assert 0.6 * height * width <= area <= (height + 2) * (width + 2)
     assert len(boxes) > 150  # different draws, different crops
 
 

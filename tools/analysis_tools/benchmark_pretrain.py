@@ -42,6 +42,17 @@ PAIRS = {
 }
 SECTION = 'benchmark_pretrain'
 TOOL = 'tools/analysis_tools/benchmark_pretrain.py'
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def config_path(path):
+    """A built-in pair's config from any working directory: the repository's
+    file, or the installed package's copy (``sgmim::``)."""
+    if osp.exists(path) or not path.startswith('configs/'):
+        return path
+    if osp.exists(osp.join(REPO, path)):
+        return osp.join(REPO, path)
+    return 'sgmim::' + path[len('configs/'):]
 
 
 def parse_args(argv=None):
@@ -152,15 +163,19 @@ def main(argv=None):
     for (name, title, baseline, candidate), batch_size, n in zip(
             pairs, batch_sizes, iters):
         if batch_size is None:
-            cfg = benchmark.load_config(baseline)
+            cfg = benchmark.load_config(config_path(baseline))
             batch_size = cfg.train_dataloader.batch_size
         print(f'\n{title}: batch {batch_size}, {n} iterations, '
               f'{args.device}, {args.threads} threads')
         result = benchmark.benchmark_pair(
-            baseline, candidate, batch_size=batch_size, iters=n,
+            config_path(baseline), config_path(candidate),
+            batch_size=batch_size, iters=n,
             warmup=args.warmup, device=args.device, amp=args.amp,
             breakdown_iters=args.breakdown_iters,
             progress=not args.no_progress)
+        for model_name, config in zip(result['names'],
+                                      (baseline, candidate)):
+            result['models'][model_name]['config'] = config  # as given
         command = reproduce_command(args, name, baseline, candidate,
                                     batch_size, n)
         body = benchmark.format_markdown(result, title, machine, command,

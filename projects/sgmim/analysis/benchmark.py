@@ -684,10 +684,10 @@ def _format_breakdown(base_name, base, cand_name, cand, device) -> str:
     lines = [
         f'Where the time goes: profiled iterations (median), {unit} self '
         'time of the ops attributed to each component, in ms (forward / '
-        'backward / optimizer step). Profiling adds overhead, so these sums '
-        'exceed the unprofiled times above. Components present in both '
-        'models do the same work: their difference is measurement noise and '
-        'is left out of the shares.', '',
+        'backward / optimizer step); the profiler\'s overhead makes the '
+        'sums differ somewhat from the unprofiled times. Components present '
+        'in both models do the same work: their difference is measurement '
+        'noise and is left out of the shares.', '',
         f'| component | {base_name} fwd / bwd / step | {cand_name} fwd / bwd '
         f'/ step | Δ ms | share of the added cost |',
         '|---|---:|---:|---:|---:|',

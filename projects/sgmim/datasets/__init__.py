@@ -1,2 +1,3 @@
-from .transforms import *  # noqa: F401,F403
+from .kitti_depth import *  # noqa: F401,F403
 from .paired_dataset import *  # noqa: F401,F403
+from .transforms import *  # noqa: F401,F403

@@ -1,3 +1,4 @@
 from .hooks import RandomStateHook
+from .optimizers import LayerDecayOptimWrapperConstructor
 
-__all__ = ['RandomStateHook']
+__all__ = ['RandomStateHook', 'LayerDecayOptimWrapperConstructor']

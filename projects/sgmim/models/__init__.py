@@ -4,3 +4,4 @@ from .heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
 from .utils import OptionalPretrainedInit  # noqa: F401
+from .vitdet import *  # noqa: F401,F403

@@ -1,4 +1,6 @@
-"""Transforms of paired image + structure-map data (SG-MIM)."""
+"""Data transforms: SG-MIM paired image + structure map (mmpretrain) and depth
+transfer (mmseg)."""
+from .kb_crop import KBCrop
 from .joint_transforms import JointRandomFlip, JointRandomResizedCrop
 from .loading import LoadStructureMap, StructureMapError
 from .masking import SelectiveGuidanceMaskGenerator
@@ -8,5 +10,5 @@ from .structure_map import (FormatStructureMap, StructureMapStandardize,
 __all__ = [
     'LoadStructureMap', 'StructureMapError', 'JointRandomResizedCrop',
     'JointRandomFlip', 'StructureMapStandardize', 'standardize_structure_map',
-    'FormatStructureMap', 'SelectiveGuidanceMaskGenerator'
+    'FormatStructureMap', 'SelectiveGuidanceMaskGenerator', 'KBCrop'
 ]

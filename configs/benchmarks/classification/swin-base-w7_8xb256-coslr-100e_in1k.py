@@ -1,0 +1,12 @@
+# ImageNet-1k fine-tuning of a pre-trained Swin-B encoder at 224 px (window 7):
+# mmpretrain's SimMIM recipe (100 epochs, AdamW, layer decay 0.9, drop path
+# 0.1). TransferSwinTransformer loads the window-6 pre-training checkpoint
+# without missing keys. The encoder comes through one key:
+#   --cfg-options model.backbone.init_cfg.checkpoint=PATH
+_base_ = [
+    'mmpretrain::simmim/benchmarks/swin-base-w7_8xb256-coslr-100e_in1k.py',
+    '../../_base_/sgmim_imports.py',
+]
+model = dict(
+    backbone=dict(type='TransferSwinTransformer',
+                  init_cfg=dict(checkpoint=None)))

@@ -1,0 +1,8 @@
+from .layer_decay_constructor import (DEFAULT_NO_DECAY_NAMES,
+                                      LayerDecayOptimWrapperConstructor,
+                                      swin_layer_id, vit_layer_id)
+
+__all__ = [
+    'DEFAULT_NO_DECAY_NAMES', 'LayerDecayOptimWrapperConstructor',
+    'swin_layer_id', 'vit_layer_id'
+]

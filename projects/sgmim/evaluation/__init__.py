@@ -1,0 +1,2 @@
+"""Evaluation components (metrics) of sgmim."""
+from .metrics import *  # noqa: F401,F403

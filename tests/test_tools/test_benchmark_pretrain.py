@@ -1,0 +1,209 @@
+"""The SG-MIM / SimMIM training benchmark: structure of its measurements and
+of the markdown it writes. No timing value is asserted (speed targets live in
+the benchmark's report, docs/benchmarks.md, never in tests)."""
+import math
+
+import pytest
+import torch
+from tool_helpers import CONFIGS, run_tool
+
+from sgmim.analysis import benchmark as bm
+
+SIMMIM = str(CONFIGS /
+             'synth/simmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-96px.py')
+SGMIM = str(CONFIGS /
+            'synth/sgmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-96px.py')
+SG_COMPONENTS = ('structure extractor', 'fusion (cross-attention + MLP)',
+                 'structure decoder', 'structure loss')
+
+
+@pytest.fixture(scope='module')
+def runs():
+    """Both tiny synth models on one batch of 2 images, one warm-up step each
+    (so that the optimizer state exists)."""
+    torch.manual_seed(0)
+    runs = {}
+    for name, config in (('SimMIM', SIMMIM), ('SG-MIM', SGMIM)):
+        model, cfg = bm.build_model(config)
+        batch = bm.synthetic_batch(2, **bm.mask_settings(cfg))
+        runs[name] = bm.TrainingRun(model, bm.build_optim_wrapper(model, cfg),
+                                    batch)
+        bm.train_iteration(*runs[name])
+    return runs
+
+
+def test_mask_settings_follow_the_pipeline():
+    cfg = bm.load_config(SGMIM)
+    assert bm.mask_settings(cfg) == dict(
+        img_size=96, mask_patch_size=32, model_patch_size=4, mask_ratio=0.6)
+
+
+def test_synthetic_batch_matches_the_pipeline_contract():
+    inputs, samples = bm.synthetic_batch(3, img_size=96, seed=1)
+    assert inputs.shape == (3, 3, 96, 96) and inputs.dtype == torch.float32
+    for sample in samples:
+        mask, smask = sample.mask, sample.structure_mask
+        assert mask.shape == smask.shape == (24, 24)
+        assert mask.dtype == smask.dtype == torch.int64
+        assert torch.equal(smask, 1 - mask)  # complementary mode
+        # SimMIM's draw: ceil(0.6 * 9) of the 3x3 mask patches, as 8x8 blocks
+        blocks = mask.reshape(3, 8, 3, 8).permute(0, 2, 1, 3).flatten(2)
+        assert (blocks.min(-1).values == blocks.max(-1).values).all()
+        assert int(blocks[..., 0].sum()) == math.ceil(0.6 * 9)
+        assert sample.structure_map.shape == (1, 96, 96)
+        assert sample.structure_map.dtype == torch.float32
+    # deterministic for a seed, without touching the global numpy state
+    again = bm.synthetic_batch(3, img_size=96, seed=1)
+    assert torch.equal(again[0], inputs)
+    assert all(torch.equal(a.mask, b.mask)
+               for a, b in zip(again[1], samples))
+
+
+def test_time_training_iterations_structure_and_order(runs, monkeypatch):
+    calls = []
+    real = bm.train_iteration
+
+    def recording(model, optim_wrapper, batch):
+        calls.append(next(n for n, r in runs.items() if r.model is model))
+        return real(model, optim_wrapper, batch)
+
+    monkeypatch.setattr(bm, 'train_iteration', recording)
+    times = bm.time_training_iterations(runs, iters=2, warmup=1,
+                                        progress=False)
+    # warm-up per model, then rounds A B, B A
+    assert calls == ['SimMIM', 'SG-MIM', 'SimMIM', 'SG-MIM', 'SG-MIM',
+                     'SimMIM']
+    assert set(times) == set(runs)
+    for per_model in times.values():
+        assert set(per_model) == {'forward', 'backward', 'step', 'total',
+                                  'cpu'}
+        assert all(len(v) == 2 for v in per_model.values())
+        for i in range(2):
+            assert per_model['total'][i] == pytest.approx(
+                sum(per_model[p][i] for p in bm.PHASES))
+    with pytest.raises(ValueError, match='iters'):
+        bm.time_training_iterations(runs, iters=0)
+
+
+def test_summarize_against_statistics():
+    summary = bm.summarize([4., 1., 3., 2., 10.])
+    # inclusive quartiles of 1 2 3 4 10: q25 = 2, q75 = 4
+    assert summary == dict(median=3., iqr=2.)
+    assert bm.summarize([5.]) == dict(median=5., iqr=0.)
+
+
+def test_cpu_peak_allocation_of_a_known_pattern():
+    from torch.profiler import ProfilerActivity, profile
+    mib = 2**20
+    with profile(activities=[ProfilerActivity.CPU],
+                 profile_memory=True) as prof:
+        a = torch.empty(mib // 4)  # 1 MiB
+        b = torch.empty(2 * mib // 4)  # 2 MiB, both alive: 3 MiB
+        del a, b
+        c = torch.empty(mib // 4)  # 1 MiB after the frees
+        del c
+    assert bm._cpu_peak_allocation(prof) == 3 * mib
+
+
+def test_peak_memory(runs):
+    memory = {name: bm.peak_memory(*run) for name, run in runs.items()}
+    for name, run in runs.items():
+        m = memory[name]
+        assert m['peak'] == m['persistent'] + m['transient']
+        assert m['transient'] > 0 and m['method']
+        # independent count: fp32 parameters, buffers and AdamW's state
+        params = list(run.model.parameters())
+        expected = sum(t.numel() * t.element_size() for t in params)
+        expected += sum(t.numel() * t.element_size()
+                        for t in run.model.buffers())
+        expected += sum(v.numel() * v.element_size()
+                        for s in run.optim_wrapper.optimizer.state.values()
+                        for v in s.values())
+        assert m['persistent'] == expected
+        assert all(p.grad is None for p in params)  # zero_grad: set to None
+    assert memory['SG-MIM']['persistent'] > memory['SimMIM']['persistent']
+
+
+def test_profile_breakdown_attributes_components(runs):
+    simmim = bm.profile_breakdown(*runs['SimMIM'], iters=1)
+    sgmim = bm.profile_breakdown(*runs['SG-MIM'], iters=1)
+    shared = ['encoder', 'image decoder', 'image loss']
+    rest = [bm.OPTIMIZER, bm.OTHER, bm.UNTRACED]
+    assert list(simmim) == shared + rest
+    assert list(sgmim) == shared + list(SG_COMPONENTS) + rest
+    for table in (simmim, sgmim):
+        for label, phases in table.items():
+            assert set(phases) == set(bm.PHASES)
+            assert all(v >= 0 for v in phases.values())
+    # every component's forward and backward ops were found (attribution,
+    # not speed: any positive time passes)
+    for label in shared + ['structure extractor', 'fusion (cross-attention '
+                           '+ MLP)', 'structure decoder']:
+        assert sgmim[label]['forward'] > 0 and sgmim[label]['backward'] > 0
+    assert sgmim[bm.OPTIMIZER]['step'] > 0
+    assert sgmim['encoder']['step'] == 0
+
+
+def test_benchmark_pair_and_markdown():
+    result = bm.benchmark_pair(SIMMIM, SGMIM, batch_size=2, iters=2,
+                               warmup=1, breakdown_iters=1, progress=False)
+    assert result['names'] == ('SimMIM', 'SG-MIM')
+    models = result['models']
+    assert models['SG-MIM']['params'] > models['SimMIM']['params']
+    for entry in models.values():
+        assert len(entry['times']['total']) == 2
+        assert set(entry['summary']['total']) == {'median', 'iqr'}
+        assert 'breakdown' in entry and 'peak' in entry['memory']
+    ratio = result['ratio']
+    assert ratio['time'] == pytest.approx(
+        models['SG-MIM']['summary']['total']['median'] /
+        models['SimMIM']['summary']['total']['median'])
+    assert ratio['params'] == pytest.approx(
+        models['SG-MIM']['params'] / models['SimMIM']['params'])
+
+    machine = bm.machine_info('cpu', torch.get_num_threads())
+    text = bm.format_markdown(result, 'tiny', machine, 'python x.py')
+    assert text.startswith('### tiny')
+    assert '| SimMIM |' in text and '| SG-MIM |' in text
+    assert 'Target SG-MIM ≤ 1.10× SimMIM' in text
+    assert ('met' in text) and machine['cpu'] in text
+    assert 'Reproduce: `python x.py`' in text
+    for label in SG_COMPONENTS:
+        assert f'| {label} |' in text
+
+
+def test_replace_section_keeps_foreign_content():
+    text = ('# Benchmarks\n\nintro by someone else\n\n'
+            '<!-- BEGIN other -->\nforeign section\n<!-- END other -->\n\n'
+            'closing words\n')
+    once = bm.replace_section(text, 'mine', 'first body')
+    assert once.startswith(text)  # appended, foreign text untouched
+    assert '<!-- BEGIN mine -->\nfirst body\n<!-- END mine -->' in once
+    twice = bm.replace_section(once, 'mine', 'second body\n')
+    assert 'first body' not in twice and 'second body' in twice
+    assert twice.replace('second body', 'first body') == once
+    assert bm.replace_section(twice, 'mine', 'second body') == twice
+    # a section in the middle: only its content changes
+    middle = bm.replace_section(text, 'other', 'new $1 \\g<0> content')
+    assert middle == text.replace('foreign section',
+                                  'new $1 \\g<0> content')
+    assert bm.replace_section('', 'mine', 'x') == (
+        '<!-- BEGIN mine -->\nx\n<!-- END mine -->\n')
+
+
+def test_tool_updates_only_its_section(tmp_path):
+    out = tmp_path / 'benchmarks.md'
+    foreign = '# Benchmarks\n\nInference speed: written by another tool.\n'
+    out.write_text(foreign)
+    proc = run_tool('analysis_tools/benchmark_pretrain.py', '--pairs',
+                    'synth-nano-96', '--batch-size', '2', '--iters', '2',
+                    '--warmup', '1', '--breakdown-iters', '1', '--device',
+                    'cpu', '--threads', '1', '--out', out, '--no-progress',
+                    cwd=tmp_path)
+    text = out.read_text()
+    assert text.startswith(foreign)
+    assert text.count('<!-- BEGIN benchmark_pretrain:synth-nano-96 -->') == 1
+    assert 'configs/synth/sgmim_swin-nano-w3' in text
+    assert ('--pairs synth-nano-96 --batch-size 2 --iters 2 --warmup 1 '
+            '--device cpu --threads 1') in text
+    assert '| **SG-MIM / SimMIM** |' in proc.stdout
