@@ -1,5 +1,6 @@
 """Data transforms: SG-MIM paired image + structure map (mmpretrain) and depth
 transfer (mmseg)."""
+from .cutdepth import VerticalCutDepth
 from .kb_crop import KBCrop
 from .joint_transforms import JointRandomFlip, JointRandomResizedCrop
 from .loading import LoadStructureMap, StructureMapError
@@ -10,5 +11,6 @@ from .structure_map import (FormatStructureMap, StructureMapStandardize,
 __all__ = [
     'LoadStructureMap', 'StructureMapError', 'JointRandomResizedCrop',
     'JointRandomFlip', 'StructureMapStandardize', 'standardize_structure_map',
-    'FormatStructureMap', 'SelectiveGuidanceMaskGenerator', 'KBCrop'
+    'FormatStructureMap', 'SelectiveGuidanceMaskGenerator', 'KBCrop',
+    'VerticalCutDepth'
 ]
