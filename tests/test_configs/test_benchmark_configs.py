@@ -31,6 +31,10 @@ def test_benchmark_config_builds(path):
     assert 'checkpoint' in cfg.model.backbone.init_cfg
     assert cfg.model.backbone.init_cfg.type == 'Pretrained'
     model = registry.MODELS.build(cfg.model)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        # mmengine passes a `_scope_` tag (set on dicts inherited through
+        # 'pkg::') on to the collate function, which then fails.
+        assert '_scope_' not in cfg[loader].get('collate_fn', {}), loader
     for pipeline in pipelines(cfg):
         for transform in pipeline:
             registry.TRANSFORMS.build(transform)

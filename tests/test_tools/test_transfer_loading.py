@@ -9,11 +9,14 @@ from mmengine.runner.checkpoint import _load_checkpoint
 from tool_helpers import CONFIGS, run_tool
 
 SGMIM = CONFIGS / 'synth/sgmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-96px.py'
-TRANSFER = [
-    CONFIGS / 'synth/upernet_swin-nano-w7_1xb4-40it_synthscenes-ade-128x128.py',
-    CONFIGS / ('synth/mask-rcnn_swin-nano-w7_fpn_1xb4-40it_'
-               'synthscenes-coco-128.py'),
-]
+TRANSFER = {
+    'upernet': 'upernet_swin-nano-w7_1xb4-40it_synthscenes-ade-128x128.py',
+    'mask_rcnn': 'mask-rcnn_swin-nano-w7_fpn_1xb4-40it_synthscenes-coco-128.py',
+    'glpdepth_nyu': 'glpdepth_swin-nano-w3_1xb4-200it_synthscenes-nyu-96x96.py',
+    'glpdepth_kitti': ('glpdepth_swin-nano-w3_1xb4-200it_synthscenes-kitti-'
+                       '64x64.py'),
+    'classification': 'swin-nano-w3_1xb16-coslr-5e_synthscenes-96px.py',
+}
 
 
 @pytest.fixture(scope='module')
@@ -42,20 +45,23 @@ def build_with_checkpoint(config, checkpoint):
     return model
 
 
-@pytest.mark.parametrize('config', TRANSFER, ids=['upernet', 'mask_rcnn'])
-def test_every_encoder_weight_is_loaded(sgmim_checkpoint, config):
+@pytest.mark.parametrize('name', TRANSFER)
+def test_every_encoder_weight_is_loaded(sgmim_checkpoint, name):
     source = encoder_state(sgmim_checkpoint)
-    model = build_with_checkpoint(config, sgmim_checkpoint)
+    model = build_with_checkpoint(CONFIGS / 'synth' / TRANSFER[name],
+                                  sgmim_checkpoint)
     target = model.backbone.state_dict()
 
-    # Dense prediction adds output norms for stages 0-2; pre-training only
+    # Dense prediction may add output norms for stages 0-2; pre-training only
     # normalises the last stage. Nothing else is new.
-    new = {f'norm{i}.{p}' for i in range(3) for p in ('weight', 'bias')}
+    new = {f'norm{i}.{p}' for i in model.backbone.out_indices if i != 3
+           for p in ('weight', 'bias')}
     assert set(target) - set(source) == new
-    # Fine-tuning uses window 4, pre-training window 3: the relative position
-    # tables are resized, every other encoder tensor is copied as is.
-    resized = {k for k in target if k.endswith('relative_position_bias_table')}
-    assert resized and all(source[k].shape != target[k].shape for k in resized)
+    # Where fine-tuning uses another window than pre-training (3), the
+    # relative position tables are resized; every other encoder tensor is
+    # copied as is.
+    resized = {k for k in target if k.endswith('relative_position_bias_table')
+               and source[k].shape != target[k].shape}
     for key, value in target.items():
         if key in resized | new or key.endswith('relative_position_index'):
             continue
@@ -68,7 +74,7 @@ def test_every_encoder_weight_is_loaded(sgmim_checkpoint, config):
 
 
 def test_random_init_when_no_checkpoint(sgmim_checkpoint):
-    model = build_with_checkpoint(TRANSFER[0], None)
+    model = build_with_checkpoint(CONFIGS / 'synth' / TRANSFER['upernet'], None)
     source = encoder_state(sgmim_checkpoint)
     weight = 'patch_embed.projection.weight'
     assert not torch.equal(model.backbone.state_dict()[weight], source[weight])

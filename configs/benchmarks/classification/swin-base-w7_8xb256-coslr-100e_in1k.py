@@ -10,3 +10,9 @@ _base_ = [
 model = dict(
     backbone=dict(type='TransferSwinTransformer',
                   init_cfg=dict(checkpoint=None)))
+# mmengine tags dicts inherited through 'mmpretrain::' with _scope_ and then
+# passes that key on to the collate function: declare it here, untagged.
+collate_fn = dict(_delete_=True, type='default_collate')
+train_dataloader = dict(collate_fn=collate_fn)
+val_dataloader = dict(collate_fn=collate_fn)
+test_dataloader = dict(collate_fn=collate_fn)

@@ -630,7 +630,8 @@ def format_markdown(result: dict, title: str, machine: dict,
         f'`{base["config"]}` vs `{cand["config"]}`', '',
         f'Machine: {machine["cpu"]} ({machine["cpu_count"]} cores){gpu}; '
         f'device `{machine["device"]}`, {machine["threads"]} torch '
-        f'threads, torch {machine["torch"]}, Python {machine["python"]}, '
+        f'thread{"s" if machine["threads"] != 1 else ""}, '
+        f'torch {machine["torch"]}, Python {machine["python"]}, '
         f'{machine["precision"]}.  ',
         f'Batch {result["batch_size"]}, {geometry["img_size"]} px images, '
         f'mask ratio {geometry["mask_ratio"]} '

@@ -1,0 +1,48 @@
+# CPU-sized GLPDepth on SynthScenes (NYUv2 layout: 160x120 images): the real
+# Swin-B NYU config with the data root, sizes and width changed.
+_base_ = '../benchmarks/glpdepth/glpdepth_swin-base-w12_8xb3-25e_nyu-480x480.py'
+data_root = 'data/synthscenes/nyu'
+crop_size = (96, 96)
+max_iters = 200
+
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    backbone=dict(
+        arch=dict(
+            _delete_=True,
+            embed_dims=32,
+            depths=[1, 1, 2, 1],
+            num_heads=[1, 2, 4, 8]),
+        window_size=3,
+        drop_path_rate=0.1),
+    decode_head=dict(in_channels=256, norm_cfg=dict(type='BN')))
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadDepthAnnotation', depth_rescale_factor=1e-3),
+    dict(type='VerticalCutDepth', prob=0.25, max_depth=10.0),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='RandomCrop', crop_size=crop_size),
+    dict(type='PhotoMetricDistortion'),
+    dict(type='PackSegInputs', meta_keys={{_base_.meta_keys}})
+]
+train_dataloader = dict(
+    batch_size=4,
+    num_workers=2,
+    dataset=dict(data_root=data_root, pipeline=train_pipeline))
+val_dataloader = dict(num_workers=2, dataset=dict(data_root=data_root))
+test_dataloader = val_dataloader
+
+optim_wrapper = dict(type='OptimWrapper', optimizer=dict(lr=2e-3))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=3e-5 / 5e-4, by_epoch=False, begin=0,
+         end=max_iters // 4),
+    dict(type='PolyLR', eta_min=3e-5, power=0.9, by_epoch=False,
+         begin=max_iters // 4, end=max_iters)
+]
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+default_hooks = dict(
+    logger=dict(interval=20),
+    checkpoint=dict(interval=max_iters, save_best=None, max_keep_ckpts=1))
+auto_scale_lr = dict(base_batch_size=4)
+randomness = dict(seed=0)
