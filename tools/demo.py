@@ -1,6 +1,7 @@
 """The README demo: SG-MIM vs SimMIM pre-training on SynthScenes (same Swin
-encoder, batch and iterations), UperNet transfer from each encoder and from
-random initialisation, and a results table.
+encoder, batch and iterations), then transfer from each encoder and from random
+initialisation to UperNet segmentation (ADE20K layout) and GLPDepth-style
+depth (NYUv2 layout), and a results table.
 
     python tools/demo.py [--work-dir work_dirs/demo]
 
@@ -22,7 +23,10 @@ PRETRAIN = {
     'SimMIM': SYNTH / 'simmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-96px.py',
     'SG-MIM': SYNTH / 'sgmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-96px.py',
 }
-SEGMENTATION = SYNTH / 'upernet_swin-nano-w7_1xb4-40it_synthscenes-ade-128x128.py'
+TRANSFER = {
+    'UperNet': SYNTH / 'upernet_swin-nano-w7_1xb4-40it_synthscenes-ade-128x128.py',
+    'depth': SYNTH / 'glpdepth_swin-nano-w3_1xb4-200it_synthscenes-nyu-96x96.py',
+}
 
 
 def run_step(name, script, args, work_dir):
@@ -65,29 +69,36 @@ def pretrain(work_dir, method):
     return run_dir
 
 
-def segment(work_dir, name, checkpoint):
-    """Fine-tune UperNet from ``checkpoint`` (None: random init), test it."""
-    run_dir = work_dir / f'upernet_{name}'
+def transfer(work_dir, name, checkpoint):
+    """Fine-tune every transfer task from ``checkpoint`` (None: random init)
+    and test it; returns the merged test metrics."""
     options = ['--cfg-options', f'model.backbone.init_cfg.checkpoint={checkpoint}'
                ] if checkpoint else []
-    run_step(f'UperNet ({name})', 'train.py',
-             [SEGMENTATION, '--work-dir', run_dir, *options], work_dir)
-    run_step(f'test UperNet ({name})', 'test.py',
-             [SEGMENTATION, last_checkpoint(run_dir), '--work-dir',
-              run_dir / 'test'], work_dir)
-    return test_metrics(run_dir / 'test')
+    metrics = {}
+    for task, config in TRANSFER.items():
+        run_dir = work_dir / f'{task.lower()}_{name.lower().replace("-", "")}'
+        run_step(f'{task} ({name})', 'train.py',
+                 [config, '--work-dir', run_dir, *options], work_dir)
+        run_step(f'test {task} ({name})', 'test.py',
+                 [config, last_checkpoint(run_dir), '--work-dir',
+                  run_dir / 'test'], work_dir)
+        metrics.update(test_metrics(run_dir / 'test'))
+    return metrics
 
 
 def print_table(image_losses, results):
-    """Image reconstruction loss (first -> last logged) and UperNet metrics
-    for each encoder initialisation."""
-    print('\n| encoder init | L1 image loss   | UperNet mIoU | mAcc  | aAcc  |')
-    print('|--------------|-----------------|--------------|-------|-------|')
-    for name, metrics in results.items():
+    """Image reconstruction loss (first -> last logged), UperNet mIoU/aAcc
+    and depth δ1/abs_rel/RMSE for each encoder initialisation."""
+    print('\n| encoder init | L1 image loss  | mIoU  | aAcc  | depth δ1 | '
+          'abs_rel | RMSE (m) |')
+    print('|--------------|----------------|-------|-------|----------|'
+          '---------|----------|')
+    for name, m in results.items():
         losses = image_losses.get(name)
         loss = f'{losses[0]:.3f} -> {losses[-1]:.3f}' if losses else '-'
-        print(f'| {name:<12} | {loss:<15} | {metrics["mIoU"]:12.2f} | '
-              f'{metrics["mAcc"]:5.2f} | {metrics["aAcc"]:5.2f} |')
+        print(f'| {name:<12} | {loss:<14} | {m["mIoU"]:5.2f} | '
+              f'{m["aAcc"]:5.2f} | {m["d1"]:8.3f} | {m["abs_rel"]:7.3f} | '
+              f'{m["rmse"]:8.3f} |')
 
 
 def main():
@@ -99,11 +110,11 @@ def main():
     if not osp.isdir(REPO / 'data' / 'synthscenes'):
         sys.exit('[demo] data/synthscenes is missing: run `make data` first')
 
-    results, losses = {'random': segment(work_dir, 'random', None)}, {}
+    results, losses = {'random': transfer(work_dir, 'random', None)}, {}
     for method in PRETRAIN:
         run_dir = pretrain(work_dir, method)
         losses[method] = image_losses(run_dir)
-        results[method] = segment(work_dir, method, last_checkpoint(run_dir))
+        results[method] = transfer(work_dir, method, last_checkpoint(run_dir))
     print_table(losses, results)
 
 

@@ -243,3 +243,77 @@ def test_encoder_alone_is_enough_for_transfer(build_sgmim, swin_config):
     result = MODELS.build(cfg).load_state_dict(encoder, strict=False)
     assert result.missing_keys == []
     assert result.unexpected_keys == ['mask_token']
+
+
+@pytest.mark.parametrize('mask_patch', [32, 16])
+@pytest.mark.parametrize('complementary', [True, False])
+def test_sparse_fusion_keeps_losses_and_gradients(mask_patch, complementary,
+                                                  build_sgmim, make_masks,
+                                                  monkeypatch):
+    """Fusing only the tokens with an image-visible pixel (the default)
+    gives the same losses and parameter gradients as fusing every token:
+    32 px mask patches (= tokens, equal counts, gathered path) and 16 px ones
+    (partially visible tokens, unequal counts, full path). float64, so that
+    1e-6 measures the method rather than float32 summation order."""
+    model, size, patch = build_sgmim()
+    full, _, _ = build_sgmim(sparse_fusion=False)
+    assert model.sparse_fusion and not full.sparse_fusion
+    full.load_state_dict(model.state_dict())
+    model.double(), full.double()
+    mask, structure_mask = make_masks(2, size, patch, mask_patch=mask_patch,
+                                      complementary=complementary)
+    tokens = torch.nn.functional.avg_pool2d(mask[:, None], 32 // patch)
+    partial = ((tokens > 0) & (tokens < 1)).any().item()
+    assert partial == (mask_patch < 32)
+    img = torch.randn(2, 3, size, size, dtype=torch.float64)
+    samples = make_samples(mask, structure_mask,
+                           torch.randn(2, 1, size, size, dtype=torch.float64))
+
+    neck = model.guidance_neck
+    paths, gathered = [], neck._fuse_gathered
+
+    def spy(*args):
+        out = gathered(*args)
+        paths.append(out is not None)
+        return out
+
+    monkeypatch.setattr(neck, '_fuse_gathered', spy)
+    results = []
+    for m in (model, full):
+        losses = m.loss(img, samples)
+        sum(losses.values()).backward()
+        results.append((losses, dict(m.named_parameters())))
+    (sparse_losses, sparse_params), (full_losses, full_params) = results
+    assert paths == [mask_patch == 32]
+    for key, value in full_losses.items():
+        assert torch.allclose(sparse_losses[key], value, rtol=1e-6,
+                              atol=1e-6), key
+    for name, param in full_params.items():
+        assert param.grad is not None, name
+        assert torch.allclose(sparse_params[name].grad, param.grad,
+                              rtol=1e-6, atol=1e-6), name
+
+
+def test_sparse_fusion_queries_image_visible_tokens(build_sgmim, make_masks,
+                                                    monkeypatch):
+    """``query_mask`` holds a token iff any of its pixels is image-visible."""
+    model, size, patch = build_sgmim()
+    mask, structure_mask = make_masks(2, size, patch, mask_patch=16)
+    seen = {}
+    forward = model.guidance_neck.forward
+
+    def spy(*args, query_mask=None):
+        seen['query_mask'] = query_mask
+        return forward(*args, query_mask=query_mask)
+
+    monkeypatch.setattr(model.guidance_neck, 'forward', spy)
+    model.loss(torch.randn(2, 3, size, size),
+               make_samples(mask, structure_mask,
+                            torch.randn(2, 1, size, size)))
+    visible = pixel_mask(1 - mask, patch)
+    expected = torch.stack([
+        torch.tensor([visible[b, y:y + 32, x:x + 32].any().item()
+                      for y in range(0, size, 32)
+                      for x in range(0, size, 32)]) for b in range(2)
+    ])
+    assert torch.equal(seen['query_mask'], expected)

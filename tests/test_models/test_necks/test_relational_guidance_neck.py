@@ -144,3 +144,135 @@ def test_siamese_neck_uses_encoder_features(tiny_swin, make_masks):
                                 struct_feat.flatten(2).transpose(1, 2),
                                 token_visibility(structure_mask, (3, 3)))
     assert torch.allclose(out, expected, atol=1e-4)
+
+
+def image_visible_tokens(mask, grid):
+    """Tokens with at least one image-visible patch (mask: 1 = masked)."""
+    return ~token_visibility(1 - mask, grid)
+
+
+def spy_paths(monkeypatch, neck):
+    """Record which path each call took: 'gathered' or 'full'."""
+    calls = []
+    gathered, full = neck._fuse_gathered, neck._fuse
+
+    def spy_gathered(*args):
+        out = gathered(*args)
+        calls.append('full' if out is None else 'gathered')
+        return out
+
+    monkeypatch.setattr(neck, '_fuse_gathered', spy_gathered)
+    monkeypatch.setattr(neck, '_fuse', full)
+    return calls
+
+
+def compare_query_fusion(neck, img_feat, smap, structure_mask, query_mask):
+    """Outputs and gradients (of a loss reading the query tokens only) with
+    and without ``query_mask``; checks them equal and I_SF = I_F elsewhere.
+    Run in float64, so that 1e-6 measures the method, not float32 rounding
+    of sums taken in another order."""
+    neck.double()
+    img_feat, smap = img_feat.double(), smap.double()
+    results = []
+    for qm in (None, query_mask):
+        neck.zero_grad()
+        feat = img_feat.clone().requires_grad_()
+        out = neck(feat, smap, structure_mask, query_mask=qm)
+        weight = query_mask.view(out.shape[0], 1, *out.shape[2:])
+        (out.square() * weight).sum().backward()
+        grads = {n: p.grad.clone() for n, p in neck.named_parameters()}
+        results.append((out.detach(), feat.grad, grads))
+    (full, full_in, full_grads), (part, part_in, part_grads) = results
+    q = query_mask.view(full.shape[0], 1, *full.shape[2:]).expand_as(full)
+    assert torch.allclose(part[q], full[q], rtol=1e-6, atol=1e-6)
+    assert torch.equal(part[~q], img_feat[~q])
+    assert torch.allclose(part_in, full_in, rtol=1e-6, atol=1e-6)
+    for name, grad in full_grads.items():
+        assert torch.allclose(part_grads[name], grad, rtol=1e-6,
+                              atol=1e-6), name
+
+
+@pytest.mark.parametrize('complementary', [True, False])
+def test_query_mask_gathers_equal_counts(complementary, make_masks,
+                                         monkeypatch):
+    """Exact mask counts per sample (32 px mask patches = tokens): the block
+    runs on gathered query and key tokens and matches the full block at the
+    query tokens, values and gradients."""
+    torch.manual_seed(0)
+    neck = build_neck()
+    mask, structure_mask = make_masks(3, 96, model_patch=4,
+                                      complementary=complementary)
+    query_mask = image_visible_tokens(mask, (3, 3))
+    assert len(set(query_mask.sum(1).tolist())) == 1
+    calls = spy_paths(monkeypatch, neck)
+    compare_query_fusion(neck, torch.randn(3, 16, 3, 3),
+                         torch.randn(3, 1, 96, 96), structure_mask,
+                         query_mask)
+    assert calls == ['gathered']
+
+
+@pytest.mark.parametrize('complementary', [True, False])
+def test_query_mask_unequal_counts_fall_back(complementary, make_masks,
+                                             monkeypatch):
+    """Finer mask patches (16 px < 32 px tokens): partially visible tokens
+    are queries, counts differ per sample, the full block is run and the
+    query tokens still match it."""
+    torch.manual_seed(0)
+    neck = build_neck()
+    mask, structure_mask = make_masks(4, 96, model_patch=4, mask_patch=16,
+                                      complementary=complementary)
+    query_mask = image_visible_tokens(mask, (3, 3))
+    fully_visible = token_visibility(mask, (3, 3))
+    assert (query_mask & ~fully_visible).any()  # partially visible tokens
+    assert len(set(query_mask.sum(1).tolist())) > 1
+    calls = spy_paths(monkeypatch, neck)
+    compare_query_fusion(neck, torch.randn(4, 16, 3, 3),
+                         torch.randn(4, 1, 96, 96), structure_mask,
+                         query_mask)
+    assert calls == ['full']
+
+
+def test_query_mask_unequal_key_counts_fall_back(monkeypatch):
+    """Equal query counts but unequal visible-key counts: full block."""
+    torch.manual_seed(0)
+    neck = build_neck()
+    structure_mask = torch.zeros(2, 24, 24)
+    structure_mask[0, :8] = 1  # one token row masked in sample 0 only
+    query_mask = torch.zeros(2, 9, dtype=torch.bool)
+    query_mask[:, :4] = True
+    calls = spy_paths(monkeypatch, neck)
+    compare_query_fusion(neck, torch.randn(2, 16, 3, 3),
+                         torch.randn(2, 1, 96, 96), structure_mask,
+                         query_mask)
+    assert calls == ['full']
+
+
+@pytest.mark.parametrize('case', ['no_queries', 'no_keys'])
+def test_query_mask_empty_sets_fall_back(case, monkeypatch):
+    """No query token or no visible key anywhere: the full block (every
+    parameter keeps a defined gradient), still equal at the queries."""
+    torch.manual_seed(0)
+    neck = build_neck()
+    structure_mask = torch.zeros(2, 24, 24)
+    query_mask = torch.ones(2, 9, dtype=torch.bool)
+    if case == 'no_queries':
+        query_mask[:] = False
+    else:
+        structure_mask[:] = 1
+    calls = spy_paths(monkeypatch, neck)
+    img_feat = torch.randn(2, 16, 3, 3)
+    out = neck(img_feat, torch.randn(2, 1, 96, 96), structure_mask,
+               query_mask=query_mask)
+    assert calls == ['full']
+    if case == 'no_queries':
+        assert torch.equal(out, img_feat)
+    else:
+        compare_query_fusion(neck, img_feat, torch.randn(2, 1, 96, 96),
+                             structure_mask, query_mask)
+
+
+def test_query_mask_shape_error():
+    neck = build_neck()
+    with pytest.raises(ValueError, match=r'\(2, 4\).*\(2, 9\)'):
+        neck(torch.randn(2, 16, 3, 3), torch.randn(2, 1, 96, 96),
+             torch.zeros(2, 24, 24), query_mask=torch.ones(2, 4).bool())

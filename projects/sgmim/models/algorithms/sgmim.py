@@ -2,6 +2,7 @@
 from typing import Dict, List, Optional, Sequence, Union
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from mmpretrain.models import BaseSelfSupervisor
@@ -37,6 +38,12 @@ class SGMIM(BaseSelfSupervisor):
             ``channel=1``).
         image_loss_weight (float): λ_I. Defaults to 1.0.
         structure_loss_weight (float): λ_S. Defaults to 1.0.
+        sparse_fusion (bool): Compute the guidance fusion only for the tokens
+            that hold an image-visible pixel (``query_mask`` of
+            ``RelationalGuidanceNeck``): L_S weighs only those pixels and
+            ``D_S`` (1×1 conv + pixel shuffle) maps each token to its own
+            pixels, so the loss and gradients are unchanged. Set False only
+            with a structure decoder that mixes tokens. Defaults to True.
         data_preprocessor (dict | nn.Module, optional): Defaults to None
             (``SelfSupDataPreprocessor``).
         init_cfg (dict, optional): Initialisation config. Defaults to None.
@@ -51,6 +58,7 @@ class SGMIM(BaseSelfSupervisor):
                  structure_head: dict,
                  image_loss_weight: float = 1.0,
                  structure_loss_weight: float = 1.0,
+                 sparse_fusion: bool = True,
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(
@@ -64,6 +72,7 @@ class SGMIM(BaseSelfSupervisor):
         self.structure_head = MODELS.build(structure_head)
         self.image_loss_weight = image_loss_weight
         self.structure_loss_weight = structure_loss_weight
+        self.sparse_fusion = sparse_fusion
 
     def extract_feat(self, inputs: Union[torch.Tensor,
                                          Sequence[torch.Tensor]]):
@@ -99,8 +108,10 @@ class SGMIM(BaseSelfSupervisor):
 
         img_latent = self.backbone(img, mask)[-1]
         loss_img = self.head.loss(self.neck(img_latent), img, mask)
+        query_mask = (_image_visible_tokens(mask, img_latent.shape[-2:])
+                      if self.sparse_fusion else None)
         fused = self.guidance_neck(img_latent, structure_map, structure_mask,
-                                   self.backbone)
+                                   self.backbone, query_mask=query_mask)
         loss_structure = self.structure_head.loss(
             self.structure_neck(fused), structure_map, 1. - mask)
         return dict(
@@ -120,6 +131,18 @@ def _as_batch(inputs: Union[torch.Tensor, Sequence[torch.Tensor]]
         raise ValueError('SGMIM expects (B, 3, H, W) images, got shape '
                          f'{tuple(inputs.shape)}')
     return inputs
+
+
+def _image_visible_tokens(mask: torch.Tensor,
+                          grid: Sequence[int]) -> Optional[torch.Tensor]:
+    """bool (B, h * w): tokens of the (h, w) grid covering at least one
+    image-visible patch of ``mask`` (B, h0, w0) (1 = masked); None (every
+    token) when the patch grid is not a multiple of the token grid."""
+    (h0, w0), (h, w) = mask.shape[1:], grid
+    if h0 % h or w0 % w:
+        return None
+    visible = F.max_pool2d((1. - mask)[:, None], (h0 // h, w0 // w))
+    return visible.flatten(1) > 0
 
 
 def _stack(data_samples: List[DataSample], field: str,

@@ -36,16 +36,16 @@ class CrossAttention(nn.Module):
         self.proj = nn.Linear(embed_dims, embed_dims)
 
     def forward(self, query: torch.Tensor, context: torch.Tensor,
-                keep: torch.Tensor) -> torch.Tensor:
-        """(B, Nq, C), (B, Nk, C), bool (B, Nk) with a True per row ->
-        (B, Nq, C)."""
+                keep: Optional[torch.Tensor]) -> torch.Tensor:
+        """(B, Nq, C), (B, Nk, C), bool (B, Nk) with a True per row (or None:
+        every key kept) -> (B, Nq, C)."""
         B, Nq, C = query.shape
         q = self.q(query).reshape(B, Nq, self.num_heads, -1).transpose(1, 2)
         k, v = self.kv(context).reshape(B, -1, 2, self.num_heads,
                                         C // self.num_heads).permute(
                                             2, 0, 3, 1, 4)
-        x = F.scaled_dot_product_attention(q, k, v, attn_mask=keep[:, None,
-                                                                   None])
+        mask = None if keep is None else keep[:, None, None]
+        x = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
         return self.proj(x.transpose(1, 2).reshape(B, Nq, C))
 
 
@@ -61,6 +61,16 @@ class RelationalGuidanceNeck(BaseModule):
     ``S_F`` comes from ``extractor``; structure tokens that are masked (no map
     information) are not attended. A sample with no visible structure token
     gets no attention term (``I_SF = I_F + MLP(LN(I_F))``).
+
+    ``forward`` takes an optional ``query_mask`` (B, N) naming the tokens
+    whose fused output is needed (SG-MIM: tokens with an image-visible pixel,
+    the only ones that reach the structure loss). The block is then computed
+    for those query tokens only, against the visible structure tokens only,
+    gathered into dense tensors when every sample has the same number of each
+    (else the full computation is run); the other tokens are returned as
+    ``I_F`` unchanged: their fused value is not computed because nothing
+    downstream reads it. The values at query tokens are those of the full
+    computation.
 
     Args:
         in_channels (int): Width C of ``I_F`` (the encoder's last stage).
@@ -109,7 +119,8 @@ class RelationalGuidanceNeck(BaseModule):
                 img_feat: torch.Tensor,
                 structure_map: torch.Tensor,
                 structure_mask: torch.Tensor,
-                encoder: Optional[nn.Module] = None) -> torch.Tensor:
+                encoder: Optional[nn.Module] = None,
+                query_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Relational guidance.
 
         Args:
@@ -118,9 +129,12 @@ class RelationalGuidanceNeck(BaseModule):
             structure_mask (Tensor): (B, h0, w0), 1 = masked map patch.
             encoder (nn.Module, optional): The image encoder, needed by
                 ``SiameseStructureExtractor`` only.
+            query_mask (Tensor, optional): bool (B, h * w), True = token whose
+                fused output is needed. Defaults to None (all tokens).
 
         Returns:
-            Tensor: ``I_SF`` (B, C, h, w).
+            Tensor: ``I_SF`` (B, C, h, w); with ``query_mask``, equal to
+            ``I_F`` (not fused) at the tokens it leaves out.
         """
         B, C, h, w = img_feat.shape
         if (C, h, w) != (self.in_channels, *self.grid):
@@ -135,10 +149,51 @@ class RelationalGuidanceNeck(BaseModule):
                 f'structure features shape {tuple(struct_feat.shape)} does '
                 f'not match the image tokens shape {(B, h * w, C)}')
         x = img_feat.flatten(2).transpose(1, 2)
+        if query_mask is not None:
+            if query_mask.shape != (B, h * w):
+                raise ValueError(
+                    f'query_mask shape {tuple(query_mask.shape)} does not '
+                    f'match the image tokens shape {(B, h * w)}')
+            query_mask = query_mask.to(device=x.device, dtype=torch.bool)
+            fused = self._fuse_gathered(x, struct_feat, visible, query_mask)
+            if fused is not None:
+                return fused.transpose(1, 2).reshape(B, C, h, w)
+        fused = self._fuse(x, struct_feat, visible)
+        if query_mask is not None:
+            fused = torch.where(query_mask[..., None], fused, x)
+        return fused.transpose(1, 2).reshape(B, C, h, w)
+
+    def _fuse(self, x: torch.Tensor, struct_feat: torch.Tensor,
+              visible: torch.Tensor) -> torch.Tensor:
+        """The block on all (B, N, C) tokens, keys masked by ``visible``."""
         has_visible = visible.any(1)
         keep = visible | ~has_visible[:, None]  # all-masked rows: no NaN
         attn = self.attn(self.norm_query(x) + self.pos_embed,
                          self.norm_context(struct_feat) + self.pos_embed, keep)
         x = x + attn * has_visible[:, None, None].type_as(attn)
-        x = x + self.mlp(self.norm_mlp(x))
-        return x.transpose(1, 2).reshape(B, C, h, w)
+        return x + self.mlp(self.norm_mlp(x))
+
+    def _fuse_gathered(self, x: torch.Tensor, struct_feat: torch.Tensor,
+                       visible: torch.Tensor,
+                       query_mask: torch.Tensor) -> Optional[torch.Tensor]:
+        """The block on the query tokens and visible keys gathered into dense
+        tensors, scattered back into ``x``; None when the per-sample counts
+        differ (or are 0: the full computation then keeps every parameter's
+        gradient defined)."""
+        B, N, C = x.shape
+        num_q, num_k = query_mask.sum(1), visible.sum(1)
+        if not (bool((num_q == num_q[0]).all())
+                and bool((num_k == num_k[0]).all())
+                and int(num_q[0]) > 0 and int(num_k[0]) > 0):
+            return None
+        # nonzero lists each row's indices in order, rows one after another
+        q_idx = query_mask.nonzero()[:, 1].view(B, -1)
+        k_idx = visible.nonzero()[:, 1].view(B, -1)
+        pos = self.pos_embed[0]
+        q_feat = x.gather(1, q_idx[..., None].expand(-1, -1, C))
+        k_feat = struct_feat.gather(1, k_idx[..., None].expand(-1, -1, C))
+        attn = self.attn(self.norm_query(q_feat) + pos[q_idx],
+                         self.norm_context(k_feat) + pos[k_idx], None)
+        q_feat = q_feat + attn
+        q_feat = q_feat + self.mlp(self.norm_mlp(q_feat))
+        return x.scatter(1, q_idx[..., None].expand(-1, -1, C), q_feat)
