@@ -10,6 +10,7 @@ from torch import nn
 import sgmim.engine.optimizers.layer_decay_constructor as ld_module
 import sgmim.models.vitdet  # noqa: F401  (SimpleFPN / LN2d for the ViT det)
 from sgmim.engine.optimizers import LayerDecayOptimWrapperConstructor
+from tiny_models import tiny_mask_rcnn
 
 RATE = 0.5  # powers of two: the expected scales are exact
 LR, WD = 1e-3, 0.05
@@ -96,72 +97,6 @@ def det_model(kind):
                     num_outs=5)
         backbone = BACKBONES[kind]
     return tiny_mask_rcnn(backbone, neck)
-
-
-def tiny_mask_rcnn(backbone, neck, ch=16):
-    return dict(
-        type='MaskRCNN',
-        data_preprocessor=dict(type='DetDataPreprocessor', pad_mask=True,
-                               pad_size_divisor=32),
-        backbone=backbone, neck=neck,
-        rpn_head=dict(
-            type='RPNHead', in_channels=ch, feat_channels=ch,
-            anchor_generator=dict(type='AnchorGenerator', scales=[2],
-                                  ratios=[0.5, 1.0, 2.0],
-                                  strides=[4, 8, 16, 32, 64]),
-            bbox_coder=dict(type='DeltaXYWHBBoxCoder',
-                            target_means=[.0] * 4, target_stds=[1.0] * 4),
-            loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=True),
-            loss_bbox=dict(type='L1Loss')),
-        roi_head=dict(
-            type='StandardRoIHead',
-            bbox_roi_extractor=dict(
-                type='SingleRoIExtractor',
-                roi_layer=dict(type='RoIAlign', output_size=7,
-                               sampling_ratio=0),
-                out_channels=ch, featmap_strides=[4, 8, 16, 32]),
-            bbox_head=dict(
-                type='Shared2FCBBoxHead', in_channels=ch, fc_out_channels=32,
-                roi_feat_size=7, num_classes=2,
-                bbox_coder=dict(type='DeltaXYWHBBoxCoder',
-                                target_means=[0.] * 4,
-                                target_stds=[0.1, 0.1, 0.2, 0.2]),
-                reg_class_agnostic=False,
-                loss_cls=dict(type='CrossEntropyLoss'),
-                loss_bbox=dict(type='L1Loss')),
-            mask_roi_extractor=dict(
-                type='SingleRoIExtractor',
-                roi_layer=dict(type='RoIAlign', output_size=14,
-                               sampling_ratio=0),
-                out_channels=ch, featmap_strides=[4, 8, 16, 32]),
-            mask_head=dict(
-                type='FCNMaskHead', num_convs=1, in_channels=ch,
-                conv_out_channels=ch, num_classes=2,
-                loss_mask=dict(type='CrossEntropyLoss', use_mask=True))),
-        train_cfg=dict(
-            rpn=dict(
-                assigner=dict(type='MaxIoUAssigner', pos_iou_thr=0.7,
-                              neg_iou_thr=0.3, min_pos_iou=0.3,
-                              match_low_quality=True),
-                sampler=dict(type='RandomSampler', num=64, pos_fraction=0.5,
-                             neg_pos_ub=-1, add_gt_as_proposals=False),
-                allowed_border=-1, pos_weight=-1, debug=False),
-            rpn_proposal=dict(nms_pre=200, max_per_img=100,
-                              nms=dict(type='nms', iou_threshold=0.7),
-                              min_bbox_size=0),
-            rcnn=dict(
-                assigner=dict(type='MaxIoUAssigner', pos_iou_thr=0.5,
-                              neg_iou_thr=0.5, min_pos_iou=0.5,
-                              match_low_quality=True),
-                sampler=dict(type='RandomSampler', num=32, pos_fraction=0.25,
-                             neg_pos_ub=-1, add_gt_as_proposals=True),
-                mask_size=28, pos_weight=-1, debug=False)),
-        test_cfg=dict(
-            rpn=dict(nms_pre=200, max_per_img=100,
-                     nms=dict(type='nms', iou_threshold=0.7),
-                     min_bbox_size=0),
-            rcnn=dict(score_thr=0.05, nms=dict(type='nms', iou_threshold=0.5),
-                      max_per_img=10, mask_thr_binary=0.5)))
 
 
 def cls_model(kind):

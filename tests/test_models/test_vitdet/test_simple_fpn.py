@@ -11,6 +11,7 @@ from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData
 
 from sgmim.models.vitdet import LN2d, SimpleFPN
+from tiny_models import tiny_mask_rcnn
 
 LN2D = dict(type='LN2d', requires_grad=True)
 
@@ -72,12 +73,7 @@ def test_simple_fpn_strides_and_levels():
 
 
 def tiny_vit_mask_rcnn(ch=16):
-    return dict(
-        type='MaskRCNN',
-        data_preprocessor=dict(
-            type='DetDataPreprocessor', mean=[123.675, 116.28, 103.53],
-            std=[58.395, 57.12, 57.375], bgr_to_rgb=True, pad_mask=True,
-            pad_size_divisor=32),
+    model = tiny_mask_rcnn(
         backbone=dict(
             type='mmpretrain.VisionTransformer',
             arch=dict(embed_dims=32, num_layers=2, num_heads=2,
@@ -87,65 +83,12 @@ def tiny_vit_mask_rcnn(ch=16):
         neck=dict(type='SimpleFPN', backbone_channel=32,
                   in_channels=[8, 16, 32, 32], out_channels=ch, num_outs=5,
                   norm_cfg=LN2D),
-        rpn_head=dict(
-            type='RPNHead', in_channels=ch, feat_channels=ch,
-            anchor_generator=dict(type='AnchorGenerator', scales=[2],
-                                  ratios=[0.5, 1.0, 2.0],
-                                  strides=[4, 8, 16, 32, 64]),
-            bbox_coder=dict(type='DeltaXYWHBBoxCoder',
-                            target_means=[.0] * 4, target_stds=[1.0] * 4),
-            loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=True),
-            loss_bbox=dict(type='L1Loss')),
-        roi_head=dict(
-            type='StandardRoIHead',
-            bbox_roi_extractor=dict(
-                type='SingleRoIExtractor',
-                roi_layer=dict(type='RoIAlign', output_size=7,
-                               sampling_ratio=0),
-                out_channels=ch, featmap_strides=[4, 8, 16, 32]),
-            bbox_head=dict(
-                type='Shared4Conv1FCBBoxHead', in_channels=ch,
-                conv_out_channels=ch, fc_out_channels=32, roi_feat_size=7,
-                num_classes=2, norm_cfg=LN2D,
-                bbox_coder=dict(type='DeltaXYWHBBoxCoder',
-                                target_means=[0.] * 4,
-                                target_stds=[0.1, 0.1, 0.2, 0.2]),
-                reg_class_agnostic=False,
-                loss_cls=dict(type='CrossEntropyLoss'),
-                loss_bbox=dict(type='L1Loss')),
-            mask_roi_extractor=dict(
-                type='SingleRoIExtractor',
-                roi_layer=dict(type='RoIAlign', output_size=14,
-                               sampling_ratio=0),
-                out_channels=ch, featmap_strides=[4, 8, 16, 32]),
-            mask_head=dict(
-                type='FCNMaskHead', num_convs=1, in_channels=ch,
-                conv_out_channels=ch, num_classes=2, norm_cfg=LN2D,
-                loss_mask=dict(type='CrossEntropyLoss', use_mask=True))),
-        train_cfg=dict(
-            rpn=dict(
-                assigner=dict(type='MaxIoUAssigner', pos_iou_thr=0.7,
-                              neg_iou_thr=0.3, min_pos_iou=0.3,
-                              match_low_quality=True),
-                sampler=dict(type='RandomSampler', num=64, pos_fraction=0.5,
-                             neg_pos_ub=-1, add_gt_as_proposals=False),
-                allowed_border=-1, pos_weight=-1, debug=False),
-            rpn_proposal=dict(nms_pre=200, max_per_img=100,
-                              nms=dict(type='nms', iou_threshold=0.7),
-                              min_bbox_size=0),
-            rcnn=dict(
-                assigner=dict(type='MaxIoUAssigner', pos_iou_thr=0.5,
-                              neg_iou_thr=0.5, min_pos_iou=0.5,
-                              match_low_quality=True),
-                sampler=dict(type='RandomSampler', num=32, pos_fraction=0.25,
-                             neg_pos_ub=-1, add_gt_as_proposals=True),
-                mask_size=28, pos_weight=-1, debug=False)),
-        test_cfg=dict(
-            rpn=dict(nms_pre=200, max_per_img=100,
-                     nms=dict(type='nms', iou_threshold=0.7),
-                     min_bbox_size=0),
-            rcnn=dict(score_thr=0.0, nms=dict(type='nms', iou_threshold=0.5),
-                      max_per_img=10, mask_thr_binary=0.5)))
+        ch=ch,
+        bbox_head=dict(type='Shared4Conv1FCBBoxHead', conv_out_channels=ch,
+                       norm_cfg=LN2D),
+        mask_head=dict(norm_cfg=LN2D),
+        score_thr=0.0)
+    return model
 
 
 def det_sample(h, w, boxes, labels):
