@@ -1,4 +1,17 @@
+import copy
+
 import pytest
+
+
+@pytest.fixture(autouse=True)
+def restore_default_scope():
+    """Undo any ``init_default_scope`` a test makes: mmengine's default scope
+    is process-global, and a later test building from another library's
+    registry would otherwise resolve types in the wrong scope."""
+    from mmengine.registry import DefaultScope
+    saved = copy.copy(DefaultScope._instance_dict)
+    yield
+    DefaultScope._instance_dict = saved
 
 
 @pytest.fixture(scope='session')
