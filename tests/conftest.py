@@ -3,15 +3,20 @@ import copy
 import pytest
 
 
-@pytest.fixture(autouse=True)
-def restore_default_scope():
-    """Undo any ``init_default_scope`` a test makes: mmengine's default scope
-    is process-global, and a later test building from another library's
-    registry would otherwise resolve types in the wrong scope."""
+def _default_scope_guard():
+    """Undo any ``init_default_scope`` made meanwhile: mmengine's default
+    scope is process-global, and a later test building from another
+    library's registry would otherwise resolve types in the wrong scope."""
     from mmengine.registry import DefaultScope
     saved = copy.copy(DefaultScope._instance_dict)
     yield
     DefaultScope._instance_dict = saved
+
+
+# Per test, and per module for scopes set by module-scoped fixtures.
+restore_default_scope = pytest.fixture(autouse=True)(_default_scope_guard)
+restore_default_scope_per_module = pytest.fixture(
+    autouse=True, scope='module')(_default_scope_guard)
 
 
 @pytest.fixture(scope='session')
