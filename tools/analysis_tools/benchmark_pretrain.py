@@ -92,8 +92,9 @@ def parse_args(argv=None):
         'counts spinning threads)')
     parser.add_argument('--target', type=float, default=1.10,
                         help='time ratio target (default: 1.10)')
-    parser.add_argument('--out', default='docs/benchmarks.md',
-                        help='markdown file to update; empty to skip')
+    parser.add_argument('--out', default=None,
+                        help='markdown file whose section to rewrite, e.g. '
+                        'docs/benchmarks.md (default: print only)')
     parser.add_argument('--json', default=None,
                         help='also dump the raw measurements here')
     parser.add_argument('--no-progress', action='store_true')
@@ -145,6 +146,8 @@ def reproduce_command(args, name, baseline, candidate, batch_size, iters):
         cmd += ['--timer', args.timer]
     if args.breakdown_iters != 3:
         cmd += ['--breakdown-iters', str(args.breakdown_iters)]
+    if args.out:
+        cmd += ['--out', args.out]
     return shlex.join(cmd)
 
 
