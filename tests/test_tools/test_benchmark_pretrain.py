@@ -1,6 +1,8 @@
 """The SG-MIM / SimMIM training benchmark: structure of its measurements and
 of the markdown it writes. No timing value is asserted (speed targets live in
 the benchmark's report, docs/benchmarks.md, never in tests)."""
+import argparse
+import importlib.util
 import math
 
 import pytest
@@ -13,6 +15,11 @@ SIMMIM = str(CONFIGS /
              'synth/simmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-96px.py')
 SGMIM = str(CONFIGS /
             'synth/sgmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-96px.py')
+_SPEC = importlib.util.spec_from_file_location(
+    'benchmark_pretrain', CONFIGS.parent / 'tools' / 'analysis_tools' /
+    'benchmark_pretrain.py')
+bmtool = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(bmtool)
 SG_COMPONENTS = ('structure extractor', 'fusion (cross-attention + MLP)',
                  'structure decoder', 'structure loss')
 
@@ -144,6 +151,33 @@ def test_profile_breakdown_attributes_components(runs):
     assert sgmim['encoder']['step'] == 0
 
 
+class _LinearLoss(torch.nn.Module):
+    """A model with ``loss``/``parse_losses`` like mmpretrain's: one linear
+    layer, loss = sum of its outputs."""
+
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.fc = torch.nn.Linear(cin, cout)
+
+    def loss(self, inputs, samples):
+        return dict(loss=self.fc(inputs).sum())
+
+    def parse_losses(self, losses):
+        return losses['loss'], {}
+
+
+def test_count_flops_matches_the_formula():
+    """Linear layer, B x I -> O: forward 2BIO, backward 2BIO for the input
+    gradient and 2BIO for the weight gradient (FlopCounterMode counts no
+    bias add)."""
+    model = _LinearLoss(8, 5)
+    inputs = torch.randn(4, 8, requires_grad=True)
+    assert bm.count_flops(model, (inputs, [])) == 3 * 2 * 4 * 8 * 5
+    assert model.fc.weight.grad is None  # cleared
+    frozen_input = torch.randn(4, 8)  # no input gradient
+    assert bm.count_flops(model, (frozen_input, [])) == 2 * 2 * 4 * 8 * 5
+
+
 def test_benchmark_pair_and_markdown():
     result = bm.benchmark_pair(SIMMIM, SGMIM, batch_size=2, iters=2,
                                warmup=1, breakdown_iters=1, progress=False)
@@ -166,6 +200,9 @@ def test_benchmark_pair_and_markdown():
             (paired[0] + paired[1]) / 2)
     assert ratio['params'] == pytest.approx(
         models['SG-MIM']['params'] / models['SimMIM']['params'])
+    assert models['SG-MIM']['flops'] > models['SimMIM']['flops'] > 0
+    assert ratio['flops'] == pytest.approx(
+        models['SG-MIM']['flops'] / models['SimMIM']['flops'])
     assert result['timer'] == 'wall'
 
     machine = bm.machine_info('cpu', torch.get_num_threads())
@@ -176,6 +213,7 @@ def test_benchmark_pair_and_markdown():
     assert 'judged on the per-round ratio of wall-clock time' in text
     assert machine['cpu'] in text
     assert 'Reproduce: `python x.py`' in text
+    assert f'{ratio["flops"]:.3f}×. A time ratio above it' in text
     for label in SG_COMPONENTS:
         assert f'| {label} |' in text
 
@@ -215,3 +253,22 @@ def test_tool_updates_only_its_section(tmp_path):
     assert ('--pairs synth-nano-96 --batch-size 2 --iters 2 --warmup 1 '
             '--device cpu --threads 1') in text
     assert '| **SG-MIM / SimMIM** |' in proc.stdout
+
+
+def test_tool_cfg_options_and_gpu_section_names(tmp_path):
+    """--cfg-options changes both configs (and appears in the reproduce
+    command); GPU runs get their own sections."""
+    args = argparse.Namespace(
+        device='cpu', amp=False, threads=1, timer='wall', breakdown_iters=0,
+        warmup=1, out=None,
+        cfg_options={'optim_wrapper.optimizer.lr': 0.5})
+    cfg = bmtool.load_pair_config(SIMMIM, args.cfg_options)
+    assert cfg.optim_wrapper.optimizer.lr == 0.5
+    assert bmtool.section_name(args, 'synth-nano-96') == 'synth-nano-96'
+    command = bmtool.reproduce_command(args, 'synth-nano-96', SIMMIM, SGMIM,
+                                       2, 3)
+    assert command.endswith('--cfg-options optim_wrapper.optimizer.lr=0.5')
+    args.device = 'cuda'
+    assert bmtool.section_name(args, 'x') == 'x-cuda'
+    args.amp = True
+    assert bmtool.section_name(args, 'x') == 'x-cuda-amp'

@@ -1,10 +1,11 @@
 """Training time and peak memory of SG-MIM against SimMIM, in one process.
 
     python tools/analysis_tools/benchmark_pretrain.py
-        [--pairs swin-base-192 synth-nano-96] [--pair BASELINE CANDIDATE]
+        [--pairs swin-base-192 swinv2-base-192 vit-base-224 synth-nano-96]
+        [--pair BASELINE CANDIDATE]
         [--batch-size N [N ...]] [--iters N [N ...]] [--warmup N]
         [--device cpu|cuda] [--amp] [--threads N] [--timer wall|cpu]
-        [--breakdown-iters N] [--target 1.10]
+        [--breakdown-iters N] [--target 1.10] [--cfg-options k=v ...]
         [--out docs/benchmarks.md] [--json FILE]
 
 Both models of a pair are built from their configs and trained on the same
@@ -14,7 +15,8 @@ structure maps) with the config's optimizer; their iterations alternate
 ratio against the 1.10x target, peak memory, parameters, a per-component
 profile) is printed and written to ``--out``, where it replaces only the
 pair's own section (between ``<!-- BEGIN benchmark_pretrain:NAME -->`` and
-``<!-- END ... -->``). ``--batch-size`` and ``--iters`` take one value for
+``<!-- END ... -->``; NAME gets ``-cuda`` or ``-cuda-amp`` for GPU runs).
+``--cfg-options`` changes both configs of every pair alike. ``--batch-size`` and ``--iters`` take one value for
 all pairs or one per pair; the default batch size is the config's.
 """
 import argparse
@@ -24,6 +26,7 @@ import os.path as osp
 import shlex
 
 import torch
+from mmengine.config import DictAction
 
 from sgmim.analysis import benchmark
 
@@ -34,6 +37,18 @@ PAIRS = {
         '192px.py',
         'configs/sgmim/sgmim_swin-base-w6_8xb128-amp-coslr-100e_in1k-'
         '192px.py'),
+    'swinv2-base-192': (
+        'SwinV2-B, 192 px',
+        'configs/simmim/simmim_swinv2-base-w12_8xb128-amp-coslr-100e_in1k-'
+        '192px.py',
+        'configs/sgmim/sgmim_swinv2-base-w12_8xb128-amp-coslr-100e_in1k-'
+        '192px.py'),
+    'vit-base-224': (
+        'ViT-B/16, 224 px',
+        'configs/simmim/simmim_vit-base-p16_8xb128-amp-step-800e_in1k-'
+        '224px.py',
+        'configs/sgmim/sgmim_vit-base-p16_8xb128-amp-step-800e_in1k-'
+        '224px.py'),
     'synth-nano-96': (
         'Swin-nano (synth configs), 96 px',
         'configs/synth/simmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-'
@@ -90,6 +105,10 @@ def parse_args(argv=None):
         'process CPU time, which ignores waiting for a core on a loaded '
         'shared machine (use it with --threads 1: multi-threaded CPU time '
         'counts spinning threads)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, default=None,
+        help='override settings of both configs of every pair, e.g. '
+        'optim_wrapper.optimizer.fused=True')
     parser.add_argument('--target', type=float, default=1.10,
                         help='time ratio target (default: 1.10)')
     parser.add_argument('--out', default=None,
@@ -146,9 +165,26 @@ def reproduce_command(args, name, baseline, candidate, batch_size, iters):
         cmd += ['--timer', args.timer]
     if args.breakdown_iters != 3:
         cmd += ['--breakdown-iters', str(args.breakdown_iters)]
+    if args.cfg_options:
+        cmd += ['--cfg-options'] + [
+            f'{key}={value}' for key, value in args.cfg_options.items()]
     if args.out:
         cmd += ['--out', args.out]
     return shlex.join(cmd)
+
+
+def section_name(args, name):
+    """The pair's section in ``--out``: GPU results beside the CPU ones."""
+    if args.device == 'cpu':
+        return name
+    return f'{name}-{args.device}' + ('-amp' if args.amp else '')
+
+
+def load_pair_config(path, cfg_options):
+    cfg = benchmark.load_config(config_path(path))
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
 
 
 def write_section(path, name, body):
@@ -179,13 +215,14 @@ def main(argv=None):
     raw = {}
     for (name, title, baseline, candidate), batch_size, n in zip(
             pairs, batch_sizes, iters):
+        configs = [load_pair_config(path, args.cfg_options)
+                   for path in (baseline, candidate)]
         if batch_size is None:
-            cfg = benchmark.load_config(config_path(baseline))
-            batch_size = cfg.train_dataloader.batch_size
+            batch_size = configs[0].train_dataloader.batch_size
         print(f'\n{title}: batch {batch_size}, {n} iterations, '
               f'{args.device}, {args.threads} threads')
         result = benchmark.benchmark_pair(
-            config_path(baseline), config_path(candidate),
+            *configs,
             batch_size=batch_size, iters=n,
             warmup=args.warmup, device=args.device, amp=args.amp,
             breakdown_iters=args.breakdown_iters,
@@ -199,7 +236,7 @@ def main(argv=None):
                                          target=args.target)
         print('\n' + body)
         if args.out:
-            write_section(args.out, name, body)
+            write_section(args.out, section_name(args, name), body)
         raw[name] = dict(result, machine=machine, command=command)
     if args.out:
         print(f'\nwritten to {args.out}')

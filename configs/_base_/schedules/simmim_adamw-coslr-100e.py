@@ -1,13 +1,17 @@
 # SimMIM / SG-MIM 100-epoch schedule: AdamW, 10 warm-up epochs, cosine decay.
 # Learning rates follow the authors' linear scaling: value x total batch / 512.
 total_batch_size = 8 * 128
+# One param group per setting (mmengine makes one per parameter), so that the
+# fused AdamW updates all tensors of a group at once.
 optim_wrapper = dict(
     type='AmpOptimWrapper',
+    constructor='GroupedOptimWrapperConstructor',
     optimizer=dict(
         type='AdamW',
         lr=2e-4 * total_batch_size / 512,
         betas=(0.9, 0.999),
-        weight_decay=0.05),
+        weight_decay=0.05,
+        fused=True),
     clip_grad=dict(max_norm=5.0),
     paramwise_cfg=dict(
         custom_keys={

@@ -33,6 +33,7 @@ from mmengine.optim import OptimWrapper
 from mmengine.optim import build_optim_wrapper as _build_optim_wrapper
 from mmengine.registry import init_default_scope
 from torch import nn
+from torch.autograd import DeviceType
 
 PHASES = ('forward', 'backward', 'step')
 Batch = Tuple[torch.Tensor, list]
@@ -340,8 +341,31 @@ def peak_memory(model: nn.Module, optim_wrapper: OptimWrapper,
         method=method)
 
 
+# methods that run a component outside its ``forward`` (the sparse path of
+# SG-MIM's structure branch)
+_TOKEN_METHODS = ('forward_tokens', 'tokens_at')
+
+
+class _MethodScope:
+    """Runs an instance's method inside a profiler scope until removed."""
+
+    def __init__(self, module: nn.Module, method: str, scope: str) -> None:
+        self.module, self.method = module, method
+        bound = getattr(module, method)
+
+        def scoped(*args, **kwargs):
+            with torch.autograd.profiler.record_function(scope):
+                return bound(*args, **kwargs)
+
+        setattr(module, method, scoped)
+
+    def remove(self) -> None:
+        delattr(self.module, self.method)
+
+
 def _component_hooks(model: nn.Module) -> Tuple[list, Dict[str, str]]:
-    """Forward hooks that open a profiler scope per component."""
+    """Forward hooks (and method wrappers for :data:`_TOKEN_METHODS`) that
+    open a profiler scope per component."""
     handles, labels = [], {}
     modules = dict(model.named_modules())
     for name, label in COMPONENTS:
@@ -361,6 +385,9 @@ def _component_hooks(model: nn.Module) -> Tuple[list, Dict[str, str]]:
 
         handles.append(module.register_forward_pre_hook(enter))
         handles.append(module.register_forward_hook(leave))
+        handles.extend(
+            _MethodScope(module, method, _SCOPE + name)
+            for method in _TOKEN_METHODS if hasattr(module, method))
     return handles, labels
 
 
@@ -384,8 +411,13 @@ def _scope_of(event, labels: Mapping[str, str]) -> Optional[str]:
 
 def _attribute(prof, labels: Mapping[str, str],
                device_time: bool) -> Dict[Tuple[str, str], float]:
-    """Sum the self time (ms) of every profiled op per (component, phase)."""
-    events = list(prof.events())
+    """Sum the self time (ms) of every profiled op per (component, phase).
+
+    Only host-side ops are read: on CUDA each op's self device time is the
+    time of the kernels it launched, and the kernel events that the
+    profiler also lists on their own would count them a second time.
+    """
+    events = [e for e in prof.events() if e.device_type == DeviceType.CPU]
     attr = 'self_device_time_total' if device_time else 'self_cpu_time_total'
     forward_scope = {}
     for event in sorted(events, key=lambda e: e.time_range.start):
@@ -498,6 +530,23 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
+def count_flops(model: nn.Module, batch: Batch) -> int:
+    """Floating-point operations of one forward + backward pass.
+
+    Counted by torch's ``FlopCounterMode``: matrix products, convolutions
+    and attention (2 per multiply-add); element-wise ops, normalisation and
+    the optimizer are not counted. The gradients are cleared afterwards.
+    """
+    from torch.utils.flop_counter import FlopCounterMode
+    inputs, samples = batch
+    counter = FlopCounterMode(display=False)
+    with counter:
+        loss, _ = model.parse_losses(model.loss(inputs, samples))
+        loss.backward()
+    model.zero_grad(set_to_none=True)
+    return counter.get_total_flops()
+
+
 def machine_info(device: str, threads: int, amp: bool = False) -> dict:
     """CPU model (/proc/cpuinfo), GPU name, torch and Python versions."""
     cpu = platform.processor() or platform.machine()
@@ -573,6 +622,7 @@ def benchmark_pair(baseline: Union[str, Config],
         entry = dict(
             config=cfgs[name],
             params=count_parameters(run.model),
+            flops=count_flops(run.model, run.batch),
             times=times[name],
             summary={k: summarize(v)
                      for k, v in times[name].items()},
@@ -583,6 +633,7 @@ def benchmark_pair(baseline: Union[str, Config],
         result['models'][name] = entry
     base, cand = (result['models'][n] for n in names)
     result['ratio'] = dict(
+        flops=cand['flops'] / base['flops'],
         memory=cand['memory']['peak'] / base['memory']['peak'],
         params=cand['params'] / base['params'])
     for key, series in (('wall', 'total'), ('cpu', 'cpu')):
@@ -681,6 +732,13 @@ def format_markdown(result: dict, title: str, machine: dict,
         f'iteration: {"met" if met else "NOT met"} '
         f'({judged["median"]:.3f}×, IQR {judged["iqr"]:.3f}),** judged on '
         f'the per-round ratio of {metric}.', '',
+        f'Arithmetic per iteration (forward + backward; matrix products, '
+        f'convolutions and attention, torch `FlopCounterMode`): '
+        f'{base["flops"] / 1e9:,.2f} GFLOP ({base_name}) / '
+        f'{cand["flops"] / 1e9:,.2f} GFLOP ({cand_name}), '
+        f'{ratio["flops"]:.3f}×. A time ratio above it is spent outside '
+        'this arithmetic (element-wise ops, small-matrix inefficiency, '
+        'kernel launches, the optimizer step).', '',
         'Peak memory: ' + base['memory']['method'] + '. Persistent state '
         f'{_mib(base["memory"]["persistent"])} ({base_name}) / '
         f'{_mib(cand["memory"]["persistent"])} ({cand_name}), transient '

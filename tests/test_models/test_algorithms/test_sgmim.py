@@ -4,6 +4,7 @@ from mmengine.optim import OptimWrapper
 
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
+from sgmim.models.utils import gather_tokens, patchify
 
 EXTRACTORS = {
     'mlp': lambda C, stride, size: dict(
@@ -82,13 +83,16 @@ def pixel_mask(mask, patch_size):
     return out
 
 
+@pytest.mark.parametrize('sparse', [True, False])
 @pytest.mark.parametrize('encoder', ['swin', 'vit'])
 @pytest.mark.parametrize('complementary', [True, False])
-def test_losses_cover_the_paper_regions(encoder, complementary, build_sgmim,
-                                        make_masks, monkeypatch):
+def test_losses_cover_the_paper_regions(encoder, complementary, sparse,
+                                        build_sgmim, make_masks, monkeypatch):
     """(a) L_I sees errors at masked image pixels only, L_S at image-visible
-    pixels only, whatever the structure mask."""
-    model, size, patch = build_sgmim(encoder)
+    pixels only, whatever the structure mask; with the structure branch
+    computed everywhere or only at the tokens with image-visible pixels."""
+    model, size, patch = build_sgmim(encoder,
+                                     sparse_structure_branch=sparse)
     mask, structure_mask = make_masks(2, size, patch,
                                       complementary=complementary)
     img, smap = torch.randn(2, 3, size, size), torch.randn(2, 1, size, size)
@@ -100,7 +104,25 @@ def test_losses_cover_the_paper_regions(encoder, complementary, build_sgmim,
     monkeypatch.setattr(model.neck, 'forward', lambda x: img + err_img)
     monkeypatch.setattr(model.structure_neck, 'forward',
                         lambda x: smap + err_map)
+    stride = 32 if encoder == 'swin' else 16
+    query = {}
+    fuse_tokens = model.guidance_neck.forward_tokens
+
+    def spy_fuse_tokens(img_feat, smap_, smask, query_index, *args):
+        query['index'] = query_index
+        return fuse_tokens(img_feat, smap_, smask, query_index, *args)
+
+    def decoded_tokens(tokens):  # the tokens' patches of smap + err_map
+        patches = patchify(smap + err_map, stride)
+        return gather_tokens(patches, query['index']).view(
+            *tokens.shape[:2], 1, stride, stride)
+
+    monkeypatch.setattr(model.guidance_neck, 'forward_tokens',
+                        spy_fuse_tokens)
+    monkeypatch.setattr(model.structure_neck, 'forward_tokens',
+                        decoded_tokens)
     losses = model.loss(img, make_samples(mask, structure_mask, smap))
+    assert ('index' in query) == sparse
     expected_img = err_img.abs().permute(0, 2, 3, 1)[masked[:, 0]].mean()
     expected_structure = err_map.abs()[:, 0][~masked[:, 0]].mean()
     assert set(losses) == {'loss_img', 'loss_structure'}
@@ -245,46 +267,47 @@ def test_encoder_alone_is_enough_for_transfer(build_sgmim, swin_config):
     assert result.unexpected_keys == ['mask_token']
 
 
+@pytest.mark.parametrize('encoder', ['swin', 'vit'])
 @pytest.mark.parametrize('mask_patch', [32, 16])
 @pytest.mark.parametrize('complementary', [True, False])
-def test_sparse_fusion_keeps_losses_and_gradients(mask_patch, complementary,
-                                                  build_sgmim, make_masks,
-                                                  monkeypatch):
-    """Fusing only the tokens with an image-visible pixel (the default)
-    gives the same losses and parameter gradients as fusing every token:
-    32 px mask patches (= tokens, equal counts, gathered path) and 16 px ones
-    (partially visible tokens, unequal counts, full path). float64, so that
-    1e-6 measures the method rather than float32 summation order."""
-    model, size, patch = build_sgmim()
-    full, _, _ = build_sgmim(sparse_fusion=False)
-    assert model.sparse_fusion and not full.sparse_fusion
+def test_sparse_structure_branch_keeps_losses_and_gradients(
+        encoder, mask_patch, complementary, build_sgmim, make_masks,
+        monkeypatch):
+    """Computing the structure branch only where it reaches L_S (the
+    default) gives the same losses and parameter gradients as computing it
+    everywhere. Swin (stride 32): 32 px mask patches are tokens (equal
+    counts, sparse path), 16 px ones leave tokens partially visible (counts
+    differ, full path). ViT (stride 16): both are whole tokens (sparse
+    path). float64, so that 1e-6 measures the method rather than float32
+    summation order."""
+    model, size, patch = build_sgmim(encoder)
+    full, _, _ = build_sgmim(encoder, sparse_structure_branch=False)
+    assert (model.sparse_structure_branch
+            and not full.sparse_structure_branch)
     full.load_state_dict(model.state_dict())
     model.double(), full.double()
     mask, structure_mask = make_masks(2, size, patch, mask_patch=mask_patch,
                                       complementary=complementary)
-    tokens = torch.nn.functional.avg_pool2d(mask[:, None], 32 // patch)
-    partial = ((tokens > 0) & (tokens < 1)).any().item()
-    assert partial == (mask_patch < 32)
+    stride = 32 if encoder == 'swin' else 16
+    sparse_expected = mask_patch >= stride
     img = torch.randn(2, 3, size, size, dtype=torch.float64)
     samples = make_samples(mask, structure_mask,
                            torch.randn(2, 1, size, size, dtype=torch.float64))
 
-    neck = model.guidance_neck
-    paths, gathered = [], neck._fuse_gathered
+    paths, sparse_loss = [], model._structure_loss_at
 
     def spy(*args):
-        out = gathered(*args)
-        paths.append(out is not None)
-        return out
+        paths.append('sparse')
+        return sparse_loss(*args)
 
-    monkeypatch.setattr(neck, '_fuse_gathered', spy)
+    monkeypatch.setattr(model, '_structure_loss_at', spy)
     results = []
     for m in (model, full):
         losses = m.loss(img, samples)
         sum(losses.values()).backward()
         results.append((losses, dict(m.named_parameters())))
     (sparse_losses, sparse_params), (full_losses, full_params) = results
-    assert paths == [mask_patch == 32]
+    assert paths == (['sparse'] if sparse_expected else [])
     for key, value in full_losses.items():
         assert torch.allclose(sparse_losses[key], value, rtol=1e-6,
                               atol=1e-6), key
@@ -294,26 +317,52 @@ def test_sparse_fusion_keeps_losses_and_gradients(mask_patch, complementary,
                               rtol=1e-6, atol=1e-6), name
 
 
-def test_sparse_fusion_queries_image_visible_tokens(build_sgmim, make_masks,
-                                                    monkeypatch):
-    """``query_mask`` holds a token iff any of its pixels is image-visible."""
+def test_sparse_structure_loss_reads_image_visible_tokens(build_sgmim,
+                                                          make_masks,
+                                                          monkeypatch):
+    """The sparse path queries exactly the tokens holding an image-visible
+    pixel (token t = row * w + column, in increasing order)."""
     model, size, patch = build_sgmim()
-    mask, structure_mask = make_masks(2, size, patch, mask_patch=16)
+    mask, structure_mask = make_masks(2, size, patch, mask_patch=32)
     seen = {}
-    forward = model.guidance_neck.forward
+    loss_at = model._structure_loss_at
 
-    def spy(*args, query_mask=None):
-        seen['query_mask'] = query_mask
-        return forward(*args, query_mask=query_mask)
+    def spy(query_index, *args):
+        seen['query_index'] = query_index
+        return loss_at(query_index, *args)
 
-    monkeypatch.setattr(model.guidance_neck, 'forward', spy)
+    monkeypatch.setattr(model, '_structure_loss_at', spy)
     model.loss(torch.randn(2, 3, size, size),
                make_samples(mask, structure_mask,
                             torch.randn(2, 1, size, size)))
     visible = pixel_mask(1 - mask, patch)
-    expected = torch.stack([
-        torch.tensor([visible[b, y:y + 32, x:x + 32].any().item()
-                      for y in range(0, size, 32)
-                      for x in range(0, size, 32)]) for b in range(2)
-    ])
-    assert torch.equal(seen['query_mask'], expected)
+    expected = [[t for t, (y, x) in enumerate(
+        (y, x) for y in range(0, size, 32) for x in range(0, size, 32))
+        if visible[b, y:y + 32, x:x + 32].any()] for b in range(2)]
+    assert seen['query_index'].tolist() == expected
+
+
+def test_token_indices_found_before_the_encoder_runs(build_sgmim, make_masks,
+                                                     monkeypatch):
+    """Finding the indices reads counts back from the device; done before
+    the encoder is queued, it does not wait for the encoder's kernels."""
+    model, size, patch = build_sgmim()
+    mask, structure_mask = make_masks(2, size, patch)
+    events = []
+    backbone_forward = model.backbone.forward
+    key_index = model.guidance_neck.visible_key_index
+
+    def spy_backbone(*args, **kwargs):
+        events.append('encoder')
+        return backbone_forward(*args, **kwargs)
+
+    def spy_keys(*args):
+        events.append('key index')
+        return key_index(*args)
+
+    monkeypatch.setattr(model.backbone, 'forward', spy_backbone)
+    monkeypatch.setattr(model.guidance_neck, 'visible_key_index', spy_keys)
+    model.loss(torch.randn(2, 3, size, size),
+               make_samples(mask, structure_mask,
+                            torch.randn(2, 1, size, size)))
+    assert events == ['key index', 'encoder']

@@ -30,6 +30,24 @@ def test_three_channels_equal_simmim_linear_decoder():
     assert torch.equal(ours(x), simmim(x))
 
 
+@pytest.mark.parametrize('out_channels', [1, 3])
+def test_forward_tokens_gives_each_tokens_patch(out_channels):
+    decoder = MODELS.build(dict(type='LinearPixelShuffleDecoder',
+                                in_channels=8, encoder_stride=4,
+                                out_channels=out_channels))
+    x = torch.randn(2, 8, 3, 5)
+    full = decoder(x)
+    tokens = decoder.forward_tokens(x.flatten(2).transpose(1, 2))
+    assert tokens.shape == (2, 15, out_channels, 4, 4)
+    for i in range(3):
+        for j in range(5):
+            assert torch.allclose(tokens[:, i * 5 + j],
+                                  full[..., 4 * i:4 * i + 4, 4 * j:4 * j + 4],
+                                  atol=1e-6)
+    with pytest.raises(ValueError, match=r'\(B, K, 8\).*\(2, 15, 6\)'):
+        decoder.forward_tokens(torch.randn(2, 15, 6))
+
+
 def test_rejects_wrong_width():
     decoder = MODELS.build(dict(type='LinearPixelShuffleDecoder',
                                 in_channels=8, encoder_stride=4))

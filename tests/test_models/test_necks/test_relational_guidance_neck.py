@@ -4,6 +4,7 @@ import torch.nn.functional as F
 
 from mmpretrain.registry import MODELS
 from sgmim.models.necks import token_visibility
+from sgmim.models.utils import uniform_index
 
 
 def build_neck(in_channels=16, input_size=96, stride=32, extractor=None):
@@ -151,128 +152,108 @@ def image_visible_tokens(mask, grid):
     return ~token_visibility(1 - mask, grid)
 
 
-def spy_paths(monkeypatch, neck):
-    """Record which path each call took: 'gathered' or 'full'."""
+def spy_key_paths(monkeypatch, neck):
+    """Record how each ``forward_tokens`` call got its keys: 'gathered'
+    (``extractor.tokens_at``) or 'full' (``extractor.forward``)."""
     calls = []
-    gathered, full = neck._fuse_gathered, neck._fuse
+    tokens_at, full = neck.extractor.tokens_at, neck.extractor.forward
 
-    def spy_gathered(*args):
-        out = gathered(*args)
-        calls.append('full' if out is None else 'gathered')
-        return out
+    def spy_tokens_at(*args):
+        calls.append('gathered')
+        return tokens_at(*args)
 
-    monkeypatch.setattr(neck, '_fuse_gathered', spy_gathered)
-    monkeypatch.setattr(neck, '_fuse', full)
+    def spy_full(*args):
+        calls.append('full')
+        return full(*args)
+
+    monkeypatch.setattr(neck.extractor, 'tokens_at', spy_tokens_at)
+    monkeypatch.setattr(neck.extractor, 'forward', spy_full)
     return calls
 
 
-def compare_query_fusion(neck, img_feat, smap, structure_mask, query_mask):
-    """Outputs and gradients (of a loss reading the query tokens only) with
-    and without ``query_mask``; checks them equal and I_SF = I_F elsewhere.
-    Run in float64, so that 1e-6 measures the method, not float32 rounding
-    of sums taken in another order."""
+def compare_token_fusion(neck, img_feat, smap, structure_mask, query_index):
+    """``forward_tokens`` against ``forward`` at the query tokens: values and
+    gradients of a loss reading those tokens. Run in float64, so that 1e-6
+    measures the method, not float32 rounding of sums taken in another
+    order."""
     neck.double()
     img_feat, smap = img_feat.double(), smap.double()
+    B, C = img_feat.shape[:2]
+    index = query_index[..., None].expand(-1, -1, C)
     results = []
-    for qm in (None, query_mask):
+    for sparse in (False, True):
         neck.zero_grad()
         feat = img_feat.clone().requires_grad_()
-        out = neck(feat, smap, structure_mask, query_mask=qm)
-        weight = query_mask.view(out.shape[0], 1, *out.shape[2:])
-        (out.square() * weight).sum().backward()
+        if sparse:
+            out = neck.forward_tokens(feat, smap, structure_mask, query_index,
+                                      neck.visible_key_index(structure_mask))
+        else:
+            out = neck(feat, smap, structure_mask).flatten(2).transpose(
+                1, 2).gather(1, index)
+        out.square().sum().backward()
         grads = {n: p.grad.clone() for n, p in neck.named_parameters()}
         results.append((out.detach(), feat.grad, grads))
     (full, full_in, full_grads), (part, part_in, part_grads) = results
-    q = query_mask.view(full.shape[0], 1, *full.shape[2:]).expand_as(full)
-    assert torch.allclose(part[q], full[q], rtol=1e-6, atol=1e-6)
-    assert torch.equal(part[~q], img_feat[~q])
+    assert part.shape == (B, query_index.shape[1], C)
+    assert torch.allclose(part, full, rtol=1e-6, atol=1e-6)
     assert torch.allclose(part_in, full_in, rtol=1e-6, atol=1e-6)
     for name, grad in full_grads.items():
         assert torch.allclose(part_grads[name], grad, rtol=1e-6,
                               atol=1e-6), name
 
 
+@pytest.mark.parametrize('extractor', ['mlp', 'transformer'])
 @pytest.mark.parametrize('complementary', [True, False])
-def test_query_mask_gathers_equal_counts(complementary, make_masks,
-                                         monkeypatch):
-    """Exact mask counts per sample (32 px mask patches = tokens): the block
-    runs on gathered query and key tokens and matches the full block at the
-    query tokens, values and gradients."""
+def test_forward_tokens_gathers_equal_key_counts(complementary, extractor,
+                                                 make_masks, monkeypatch):
+    """Exact mask counts per sample (32 px mask patches = tokens): the keys
+    are the gathered visible tokens, and the query tokens match the full
+    block, values and gradients."""
     torch.manual_seed(0)
-    neck = build_neck()
+    neck = build_neck(extractor=None if extractor == 'mlp' else dict(
+        type='TransformerStructureExtractor', out_channels=16, stride=32,
+        input_size=96, embed_dims=8, depth=1, num_heads=2))
     mask, structure_mask = make_masks(3, 96, model_patch=4,
                                       complementary=complementary)
-    query_mask = image_visible_tokens(mask, (3, 3))
-    assert len(set(query_mask.sum(1).tolist())) == 1
-    calls = spy_paths(monkeypatch, neck)
-    compare_query_fusion(neck, torch.randn(3, 16, 3, 3),
+    query_index = uniform_index(image_visible_tokens(mask, (3, 3)))
+    assert query_index is not None
+    calls = spy_key_paths(monkeypatch, neck)
+    compare_token_fusion(neck, torch.randn(3, 16, 3, 3),
                          torch.randn(3, 1, 96, 96), structure_mask,
-                         query_mask)
-    assert calls == ['gathered']
+                         query_index)
+    assert calls[:2] == ['full', 'gathered']  # forward, then forward_tokens
+    visible = token_visibility(structure_mask, (3, 3))
+    assert neck.visible_key_index(structure_mask).tolist() == [
+        [t for t in range(9) if visible[b, t]] for b in range(3)]
 
 
-@pytest.mark.parametrize('complementary', [True, False])
-def test_query_mask_unequal_counts_fall_back(complementary, make_masks,
-                                             monkeypatch):
-    """Finer mask patches (16 px < 32 px tokens): partially visible tokens
-    are queries, counts differ per sample, the full block is run and the
-    query tokens still match it."""
-    torch.manual_seed(0)
-    neck = build_neck()
-    mask, structure_mask = make_masks(4, 96, model_patch=4, mask_patch=16,
-                                      complementary=complementary)
-    query_mask = image_visible_tokens(mask, (3, 3))
-    fully_visible = token_visibility(mask, (3, 3))
-    assert (query_mask & ~fully_visible).any()  # partially visible tokens
-    assert len(set(query_mask.sum(1).tolist())) > 1
-    calls = spy_paths(monkeypatch, neck)
-    compare_query_fusion(neck, torch.randn(4, 16, 3, 3),
-                         torch.randn(4, 1, 96, 96), structure_mask,
-                         query_mask)
-    assert calls == ['full']
-
-
-def test_query_mask_unequal_key_counts_fall_back(monkeypatch):
-    """Equal query counts but unequal visible-key counts: full block."""
+@pytest.mark.parametrize('case', ['unequal', 'none'])
+def test_forward_tokens_unequal_or_no_keys_use_all_keys(case, monkeypatch):
+    """Visible-key counts that differ per sample, or no visible key at all:
+    every structure token is computed and the masked ones are left out of
+    attention, as in ``forward``."""
     torch.manual_seed(0)
     neck = build_neck()
     structure_mask = torch.zeros(2, 24, 24)
-    structure_mask[0, :8] = 1  # one token row masked in sample 0 only
-    query_mask = torch.zeros(2, 9, dtype=torch.bool)
-    query_mask[:, :4] = True
-    calls = spy_paths(monkeypatch, neck)
-    compare_query_fusion(neck, torch.randn(2, 16, 3, 3),
-                         torch.randn(2, 1, 96, 96), structure_mask,
-                         query_mask)
-    assert calls == ['full']
-
-
-@pytest.mark.parametrize('case', ['no_queries', 'no_keys'])
-def test_query_mask_empty_sets_fall_back(case, monkeypatch):
-    """No query token or no visible key anywhere: the full block (every
-    parameter keeps a defined gradient), still equal at the queries."""
-    torch.manual_seed(0)
-    neck = build_neck()
-    structure_mask = torch.zeros(2, 24, 24)
-    query_mask = torch.ones(2, 9, dtype=torch.bool)
-    if case == 'no_queries':
-        query_mask[:] = False
+    if case == 'unequal':
+        structure_mask[0, :8] = 1  # one token row masked in sample 0 only
     else:
         structure_mask[:] = 1
-    calls = spy_paths(monkeypatch, neck)
-    img_feat = torch.randn(2, 16, 3, 3)
-    out = neck(img_feat, torch.randn(2, 1, 96, 96), structure_mask,
-               query_mask=query_mask)
-    assert calls == ['full']
-    if case == 'no_queries':
-        assert torch.equal(out, img_feat)
-    else:
-        compare_query_fusion(neck, img_feat, torch.randn(2, 1, 96, 96),
-                             structure_mask, query_mask)
+    query_index = torch.tensor([[0, 1, 2, 7], [3, 4, 5, 8]])
+    calls = spy_key_paths(monkeypatch, neck)
+    compare_token_fusion(neck, torch.randn(2, 16, 3, 3),
+                         torch.randn(2, 1, 96, 96), structure_mask,
+                         query_index)
+    assert calls == ['full', 'full']  # forward, then forward_tokens
+    assert neck.visible_key_index(structure_mask) is None
 
 
-def test_query_mask_shape_error():
+def test_forward_tokens_index_shape_error():
     neck = build_neck()
-    with pytest.raises(ValueError, match=r'\(2, 4\).*\(2, 9\)'):
-        neck(torch.randn(2, 16, 3, 3), torch.randn(2, 1, 96, 96),
-             torch.zeros(2, 24, 24), query_mask=torch.ones(2, 4).bool())
+    args = (torch.randn(2, 16, 3, 3), torch.randn(2, 1, 96, 96),
+            torch.zeros(2, 24, 24))
+    with pytest.raises(ValueError, match=r'query_index.*\(B=2, K\).*\(4,\)'):
+        neck.forward_tokens(*args, torch.arange(4), None)
+    with pytest.raises(ValueError, match=r'key_index.*\(B=2, K\).*\(3, 2\)'):
+        neck.forward_tokens(*args, torch.zeros(2, 1).long(),
+                            torch.zeros(3, 2).long())

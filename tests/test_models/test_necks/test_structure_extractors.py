@@ -146,3 +146,22 @@ def test_siamese_extractor_runs_the_given_encoder(tiny_swin, make_masks):
     assert torch.allclose(tokens, expected.flatten(2).transpose(1, 2))
     with pytest.raises(ValueError, match='encoder'):
         extractor(smap, structure_mask)
+
+
+@pytest.mark.parametrize('kind', ['mlp', 'transformer', 'siamese'])
+def test_tokens_at_equals_gathered_forward(kind, tiny_swin, make_masks):
+    """``tokens_at`` gives ``forward``'s S_F at the requested tokens, masked
+    ones included (the MLP computes just those tokens)."""
+    torch.manual_seed(0)
+    cfg = dict(mlp=mlp_cfg(), transformer=transformer_cfg(96),
+               siamese=dict(type='SiameseStructureExtractor'))[kind]
+    extractor = MODELS.build(cfg)
+    encoder = tiny_swin(96) if kind == 'siamese' else None
+    _, structure_mask = make_masks(2, 96, model_patch=4)
+    smap = torch.randn(2, 1, 96, 96)
+    full, visible = extractor(smap, structure_mask, encoder)
+    index = torch.tensor([[0, 4, 8, 2], [7, 1, 1, 3]])
+    assert not visible.gather(1, index).all()  # masked tokens asked for too
+    got = extractor.tokens_at(smap, structure_mask, index, encoder)
+    expected = full.gather(1, index[..., None].expand(-1, -1, 256))
+    assert torch.allclose(got, expected, atol=1e-5)

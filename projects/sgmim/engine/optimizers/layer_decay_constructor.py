@@ -8,16 +8,15 @@ This constructor is registered in mmengine's root
 ``OPTIM_WRAPPER_CONSTRUCTORS``; the mmpretrain / mmseg / mmdet child registries
 fall back to the root, so the same config line works in all three runners.
 """
-import inspect
 import logging
 from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 from mmengine.logging import print_log
-from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapper
-from mmengine.registry import (OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS,
-                               OPTIMIZERS)
+from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS
 from torch import nn
+
+from .grouped_constructor import GroupedOptimWrapperConstructor
 
 #: Parameter-name components that never get weight decay (matched against the
 #: dot-separated parts of a parameter's full name).
@@ -125,7 +124,7 @@ def layer_id_fn(backbone: nn.Module, kind: str) -> Tuple[Callable, int]:
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
-class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
+class LayerDecayOptimWrapperConstructor(GroupedOptimWrapperConstructor):
     """Layer-wise lr decay for a model whose backbone (``model.backbone``, or
     the model itself) is an mmpretrain ``VisionTransformer``,
     ``SwinTransformer`` or ``SwinTransformerV2`` (subclasses included).
@@ -277,19 +276,3 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         for g in groups:
             print_log(f"{g['group_name']}: {', '.join(g['param_names'])}",
                       logger='current', level=logging.DEBUG)
-
-    def __call__(self, model: nn.Module) -> OptimWrapper:
-        if hasattr(model, 'module'):
-            model = model.module
-        optim_wrapper_cfg = self.optim_wrapper_cfg.copy()
-        optim_wrapper_cfg.setdefault('type', 'OptimWrapper')
-        optimizer_cfg = self.optimizer_cfg.copy()
-        optimizer_cls = optimizer_cfg['type']
-        if isinstance(optimizer_cls, str):
-            with OPTIMIZERS.switch_scope_and_registry(None) as registry:
-                optimizer_cls = registry.get(optimizer_cfg['type'])
-        first_arg = next(iter(inspect.signature(optimizer_cls).parameters))
-        optimizer_cfg[first_arg] = self.param_groups(model)
-        optimizer = OPTIMIZERS.build(optimizer_cfg)
-        return OPTIM_WRAPPERS.build(
-            optim_wrapper_cfg, default_args=dict(optimizer=optimizer))

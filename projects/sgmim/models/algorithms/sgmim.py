@@ -8,6 +8,7 @@ from torch import nn
 from mmpretrain.models import BaseSelfSupervisor
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
+from ..utils import gather_tokens, patchify, uniform_index
 
 
 @MODELS.register_module()
@@ -38,12 +39,18 @@ class SGMIM(BaseSelfSupervisor):
             ``channel=1``).
         image_loss_weight (float): λ_I. Defaults to 1.0.
         structure_loss_weight (float): λ_S. Defaults to 1.0.
-        sparse_fusion (bool): Compute the guidance fusion only for the tokens
-            that hold an image-visible pixel (``query_mask`` of
-            ``RelationalGuidanceNeck``): L_S weighs only those pixels and
-            ``D_S`` (1×1 conv + pixel shuffle) maps each token to its own
-            pixels, so the loss and gradients are unchanged. Set False only
-            with a structure decoder that mixes tokens. Defaults to True.
+        sparse_structure_branch (bool): Compute the structure branch only
+            where it reaches L_S: the extractor on the visible map tokens,
+            the fusion, ``D_S`` and L_S on the tokens holding an
+            image-visible pixel (``forward_tokens`` of the guidance neck and
+            of ``D_S``, whose 1×1 conv + pixel shuffle maps each token to its
+            own pixels). L_S weighs only those pixels, so the loss and every
+            gradient are those of the full computation. Used when every
+            sample has the same number of such tokens (SG-MIM's mask
+            generator draws a fixed count; mask patches no smaller than the
+            encoder's stride keep tokens wholly visible or masked), else the
+            full computation runs. Set False only with a structure decoder
+            that mixes tokens. Defaults to True.
         data_preprocessor (dict | nn.Module, optional): Defaults to None
             (``SelfSupDataPreprocessor``).
         init_cfg (dict, optional): Initialisation config. Defaults to None.
@@ -58,7 +65,7 @@ class SGMIM(BaseSelfSupervisor):
                  structure_head: dict,
                  image_loss_weight: float = 1.0,
                  structure_loss_weight: float = 1.0,
-                 sparse_fusion: bool = True,
+                 sparse_structure_branch: bool = True,
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(
@@ -72,7 +79,7 @@ class SGMIM(BaseSelfSupervisor):
         self.structure_head = MODELS.build(structure_head)
         self.image_loss_weight = image_loss_weight
         self.structure_loss_weight = structure_loss_weight
-        self.sparse_fusion = sparse_fusion
+        self.sparse_structure_branch = sparse_structure_branch
 
     def extract_feat(self, inputs: Union[torch.Tensor,
                                          Sequence[torch.Tensor]]):
@@ -106,17 +113,60 @@ class SGMIM(BaseSelfSupervisor):
                              f'{tuple(structure_mask.shape)} does not match '
                              f'the (B, h0, w0) mask shape {tuple(mask.shape)}')
 
+        # found before the encoder is queued: it reads counts back from the
+        # device, which would otherwise wait for the encoder's kernels
+        query_index = (_image_visible_token_index(mask,
+                                                  self.guidance_neck.grid)
+                       if self.sparse_structure_branch else None)
+        key_index = (self.guidance_neck.visible_key_index(structure_mask)
+                     if query_index is not None else None)
         img_latent = self.backbone(img, mask)[-1]
         loss_img = self.head.loss(self.neck(img_latent), img, mask)
-        query_mask = (_image_visible_tokens(mask, img_latent.shape[-2:])
-                      if self.sparse_fusion else None)
-        fused = self.guidance_neck(img_latent, structure_map, structure_mask,
-                                   self.backbone, query_mask=query_mask)
-        loss_structure = self.structure_head.loss(
-            self.structure_neck(fused), structure_map, 1. - mask)
+        if query_index is None:
+            fused = self.guidance_neck(img_latent, structure_map,
+                                       structure_mask, self.backbone)
+            loss_structure = self.structure_head.loss(
+                self.structure_neck(fused), structure_map, 1. - mask)
+        else:
+            loss_structure = self._structure_loss_at(
+                query_index, key_index, img_latent, structure_map,
+                structure_mask, mask)
         return dict(
             loss_img=self.image_loss_weight * loss_img,
             loss_structure=self.structure_loss_weight * loss_structure)
+
+    def _structure_loss_at(self, query_index: torch.Tensor,
+                           key_index: Optional[torch.Tensor],
+                           img_latent: torch.Tensor,
+                           structure_map: torch.Tensor,
+                           structure_mask: torch.Tensor,
+                           mask: torch.Tensor) -> torch.Tensor:
+        """L_S computed on the tokens ``query_index`` (B, K) only, with the
+        structure tokens ``key_index`` as keys (see the guidance neck's
+        ``forward_tokens``); equal to the full L_S when the queries hold
+        every image-visible pixel.
+
+        ``L_S = Σ_p (1 - M_I)_p |D_S(I_SF)_p - s_p| / Σ_p (1 - M_I)_p`` over
+        the pixels p of the query tokens' patches (the structure head's
+        ``PixelReconstructionLoss`` with a pixel weight, as ``SimMIMHead``
+        applies it).
+        """
+        fused = self.guidance_neck.forward_tokens(
+            img_latent, structure_map, structure_mask, query_index,
+            key_index, self.backbone)
+        pred = self.structure_neck.forward_tokens(fused)  # (B, K, c, r, r)
+        stride = pred.shape[-1]
+        target = gather_tokens(patchify(structure_map, stride), query_index)
+        # (1 - M_I) of the query tokens' mask patches, then per pixel
+        patch_size = self.structure_head.patch_size
+        cells = stride // patch_size  # mask patches per token side
+        weight = gather_tokens(patchify((1. - mask)[:, None], cells),
+                               query_index).view(*pred.shape[:2], 1, cells,
+                                                 cells)
+        weight = weight.repeat_interleave(patch_size, 3).repeat_interleave(
+            patch_size, 4)
+        return self.structure_head.loss_module(pred, target.view_as(pred),
+                                               weight)
 
 
 def _as_batch(inputs: Union[torch.Tensor, Sequence[torch.Tensor]]
@@ -133,16 +183,18 @@ def _as_batch(inputs: Union[torch.Tensor, Sequence[torch.Tensor]]
     return inputs
 
 
-def _image_visible_tokens(mask: torch.Tensor,
-                          grid: Sequence[int]) -> Optional[torch.Tensor]:
-    """bool (B, h * w): tokens of the (h, w) grid covering at least one
-    image-visible patch of ``mask`` (B, h0, w0) (1 = masked); None (every
-    token) when the patch grid is not a multiple of the token grid."""
+def _image_visible_token_index(mask: torch.Tensor, grid: Sequence[int]
+                               ) -> Optional[torch.Tensor]:
+    """Indices (B, K) of the tokens of the (h, w) grid covering at least one
+    image-visible patch of ``mask`` (B, h0, w0) (1 = masked), from
+    ``uniform_index``; None when the patch grid is not a multiple of the
+    token grid or the samples' counts differ (the encoder then checks the
+    grid against the image)."""
     (h0, w0), (h, w) = mask.shape[1:], grid
     if h0 % h or w0 % w:
         return None
     visible = F.max_pool2d((1. - mask)[:, None], (h0 // h, w0 // w))
-    return visible.flatten(1) > 0
+    return uniform_index(visible.flatten(1) > 0)
 
 
 def _stack(data_samples: List[DataSample], field: str,

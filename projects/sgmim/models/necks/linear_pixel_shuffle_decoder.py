@@ -2,6 +2,7 @@
 from typing import Optional
 
 import torch
+import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import nn
 
@@ -31,6 +32,8 @@ class LinearPixelShuffleDecoder(BaseModule):
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.encoder_stride = encoder_stride
         self.decoder = nn.Sequential(
             nn.Conv2d(in_channels, encoder_stride**2 * out_channels, 1),
             nn.PixelShuffle(encoder_stride))
@@ -41,3 +44,16 @@ class LinearPixelShuffleDecoder(BaseModule):
             raise ValueError(f'expected (B, {self.in_channels}, h, w) '
                              f'features, got shape {tuple(x.shape)}')
         return self.decoder(x)
+
+    def forward_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Decode tokens one by one: (B, K, C) -> (B, K, out_channels, r, r),
+        the pixels each token becomes in ``forward`` (the 1×1 conv is a
+        per-token linear map and the pixel shuffle lays its ``r² ·
+        out_channels`` outputs on the token's r × r patch)."""
+        if tokens.dim() != 3 or tokens.shape[-1] != self.in_channels:
+            raise ValueError(f'expected (B, K, {self.in_channels}) tokens, '
+                             f'got shape {tuple(tokens.shape)}')
+        conv = self.decoder[0]
+        r = self.encoder_stride
+        out = F.linear(tokens, conv.weight.flatten(1), conv.bias)
+        return out.view(*tokens.shape[:2], self.out_channels, r, r)

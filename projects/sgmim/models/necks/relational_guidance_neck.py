@@ -10,6 +10,8 @@ from mmengine.utils import to_2tuple
 from torch import nn
 
 from mmpretrain.registry import MODELS
+from ..utils import gather_tokens, uniform_index
+from .structure_extractors import token_visibility
 
 
 class CrossAttention(nn.Module):
@@ -62,15 +64,13 @@ class RelationalGuidanceNeck(BaseModule):
     information) are not attended. A sample with no visible structure token
     gets no attention term (``I_SF = I_F + MLP(LN(I_F))``).
 
-    ``forward`` takes an optional ``query_mask`` (B, N) naming the tokens
-    whose fused output is needed (SG-MIM: tokens with an image-visible pixel,
-    the only ones that reach the structure loss). The block is then computed
-    for those query tokens only, against the visible structure tokens only,
-    gathered into dense tensors when every sample has the same number of each
-    (else the full computation is run); the other tokens are returned as
-    ``I_F`` unchanged: their fused value is not computed because nothing
-    downstream reads it. The values at query tokens are those of the full
-    computation.
+    ``forward_tokens`` computes the block for the given query tokens only
+    (SG-MIM: the tokens holding an image-visible pixel, the only ones that
+    reach the structure loss), against the given visible structure tokens
+    only (``visible_key_index``; else against all, masked as in
+    ``forward``); its values are those of ``forward`` at these tokens. The
+    indices are passed in so that the caller can compute them before the
+    encoder runs: finding them reads counts back from the device.
 
     Args:
         in_channels (int): Width C of ``I_F`` (the encoder's last stage).
@@ -119,9 +119,8 @@ class RelationalGuidanceNeck(BaseModule):
                 img_feat: torch.Tensor,
                 structure_map: torch.Tensor,
                 structure_mask: torch.Tensor,
-                encoder: Optional[nn.Module] = None,
-                query_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """Relational guidance.
+                encoder: Optional[nn.Module] = None) -> torch.Tensor:
+        """Relational guidance on every token.
 
         Args:
             img_feat (Tensor): ``I_F`` (B, C, h, w), the encoder's last stage.
@@ -129,71 +128,98 @@ class RelationalGuidanceNeck(BaseModule):
             structure_mask (Tensor): (B, h0, w0), 1 = masked map patch.
             encoder (nn.Module, optional): The image encoder, needed by
                 ``SiameseStructureExtractor`` only.
-            query_mask (Tensor, optional): bool (B, h * w), True = token whose
-                fused output is needed. Defaults to None (all tokens).
 
         Returns:
-            Tensor: ``I_SF`` (B, C, h, w); with ``query_mask``, equal to
-            ``I_F`` (not fused) at the tokens it leaves out.
+            Tensor: ``I_SF`` (B, C, h, w).
         """
-        B, C, h, w = img_feat.shape
-        if (C, h, w) != (self.in_channels, *self.grid):
-            raise ValueError(
-                f'img_feat shape {tuple(img_feat.shape)} does not match '
-                f'(B, in_channels, *input_size / stride) = '
-                f'{(B, self.in_channels, *self.grid)}')
+        B, C, h, w = self._check_feat(img_feat)
         struct_feat, visible = self.extractor(structure_map, structure_mask,
                                               encoder)
         if struct_feat.shape != (B, h * w, C):
             raise ValueError(
                 f'structure features shape {tuple(struct_feat.shape)} does '
                 f'not match the image tokens shape {(B, h * w, C)}')
-        x = img_feat.flatten(2).transpose(1, 2)
-        if query_mask is not None:
-            if query_mask.shape != (B, h * w):
-                raise ValueError(
-                    f'query_mask shape {tuple(query_mask.shape)} does not '
-                    f'match the image tokens shape {(B, h * w)}')
-            query_mask = query_mask.to(device=x.device, dtype=torch.bool)
-            fused = self._fuse_gathered(x, struct_feat, visible, query_mask)
-            if fused is not None:
-                return fused.transpose(1, 2).reshape(B, C, h, w)
-        fused = self._fuse(x, struct_feat, visible)
-        if query_mask is not None:
-            fused = torch.where(query_mask[..., None], fused, x)
+        pos = self.pos_embed[0]
+        fused = self._block(
+            img_feat.flatten(2).transpose(1, 2), pos, struct_feat, pos,
+            visible)
         return fused.transpose(1, 2).reshape(B, C, h, w)
 
-    def _fuse(self, x: torch.Tensor, struct_feat: torch.Tensor,
-              visible: torch.Tensor) -> torch.Tensor:
-        """The block on all (B, N, C) tokens, keys masked by ``visible``."""
-        has_visible = visible.any(1)
-        keep = visible | ~has_visible[:, None]  # all-masked rows: no NaN
-        attn = self.attn(self.norm_query(x) + self.pos_embed,
-                         self.norm_context(struct_feat) + self.pos_embed, keep)
-        x = x + attn * has_visible[:, None, None].type_as(attn)
-        return x + self.mlp(self.norm_mlp(x))
+    def visible_key_index(self, structure_mask: torch.Tensor
+                          ) -> Optional[torch.Tensor]:
+        """Indices (B, K) of the visible structure tokens for
+        ``forward_tokens``; None when the samples' counts differ or are 0
+        (see ``uniform_index``: one read-back from the device)."""
+        return uniform_index(token_visibility(structure_mask, self.grid))
 
-    def _fuse_gathered(self, x: torch.Tensor, struct_feat: torch.Tensor,
-                       visible: torch.Tensor,
-                       query_mask: torch.Tensor) -> Optional[torch.Tensor]:
-        """The block on the query tokens and visible keys gathered into dense
-        tensors, scattered back into ``x``; None when the per-sample counts
-        differ (or are 0: the full computation then keeps every parameter's
-        gradient defined)."""
-        B, N, C = x.shape
-        num_q, num_k = query_mask.sum(1), visible.sum(1)
-        if not (bool((num_q == num_q[0]).all())
-                and bool((num_k == num_k[0]).all())
-                and int(num_q[0]) > 0 and int(num_k[0]) > 0):
-            return None
-        # nonzero lists each row's indices in order, rows one after another
-        q_idx = query_mask.nonzero()[:, 1].view(B, -1)
-        k_idx = visible.nonzero()[:, 1].view(B, -1)
+    def forward_tokens(self,
+                       img_feat: torch.Tensor,
+                       structure_map: torch.Tensor,
+                       structure_mask: torch.Tensor,
+                       query_index: torch.Tensor,
+                       key_index: Optional[torch.Tensor],
+                       encoder: Optional[nn.Module] = None) -> torch.Tensor:
+        """Relational guidance computed for the query tokens only.
+
+        Args:
+            img_feat (Tensor): ``I_F`` (B, C, h, w), the encoder's last stage.
+            structure_map (Tensor): (B, 1, H, W).
+            structure_mask (Tensor): (B, h0, w0), 1 = masked map patch.
+            query_index (Tensor): long (B, K), the tokens (``i * w + j``)
+                whose fused value is wanted.
+            key_index (Tensor, optional): long (B, K'), every visible
+                structure token (``visible_key_index``): the only keys
+                computed. None: every structure token is computed and the
+                masked ones are left out of attention, as in ``forward``.
+            encoder (nn.Module, optional): As in ``forward``.
+
+        Returns:
+            Tensor: (B, K, C), equal to ``forward``'s ``I_SF`` at
+            ``query_index``.
+        """
+        B, C, h, w = self._check_feat(img_feat)
+        for name, index in (('query_index', query_index),
+                            ('key_index', key_index)):
+            if index is not None and (index.dim() != 2
+                                      or index.shape[0] != B):
+                raise ValueError(f'{name} must be (B={B}, K), got shape '
+                                 f'{tuple(index.shape)}')
         pos = self.pos_embed[0]
-        q_feat = x.gather(1, q_idx[..., None].expand(-1, -1, C))
-        k_feat = struct_feat.gather(1, k_idx[..., None].expand(-1, -1, C))
-        attn = self.attn(self.norm_query(q_feat) + pos[q_idx],
-                         self.norm_context(k_feat) + pos[k_idx], None)
-        q_feat = q_feat + attn
-        q_feat = q_feat + self.mlp(self.norm_mlp(q_feat))
-        return x.scatter(1, q_idx[..., None].expand(-1, -1, C), q_feat)
+        query = gather_tokens(img_feat.flatten(2).transpose(1, 2),
+                              query_index)
+        if key_index is None:
+            struct_feat, visible = self.extractor(structure_map,
+                                                  structure_mask, encoder)
+            return self._block(query, pos[query_index], struct_feat, pos,
+                               visible)
+        struct_feat = self.extractor.tokens_at(structure_map, structure_mask,
+                                               key_index, encoder)
+        return self._block(query, pos[query_index], struct_feat,
+                           pos[key_index], None)
+
+    def _check_feat(self, img_feat: torch.Tensor) -> torch.Size:
+        """The (B, C, h, w) shape of ``I_F``, checked against the config."""
+        expected = (img_feat.shape[0], self.in_channels, *self.grid)
+        if tuple(img_feat.shape) != expected:
+            raise ValueError(
+                f'img_feat shape {tuple(img_feat.shape)} does not match '
+                f'(B, in_channels, *input_size / stride) = {expected}')
+        return img_feat.shape
+
+    def _block(self, x: torch.Tensor, x_pos: torch.Tensor,
+               context: torch.Tensor, context_pos: torch.Tensor,
+               keep: Optional[torch.Tensor]) -> torch.Tensor:
+        """The pre-norm block on (B, Nq, C) queries and (B, Nk, C) context
+        with their position embeddings; ``keep`` bool (B, Nk) names the keys
+        to attend (None: all). A sample with no key kept gets no attention
+        term."""
+        query = self.norm_query(x) + x_pos
+        context = self.norm_context(context) + context_pos
+        if keep is None:
+            x = x + self.attn(query, context, None)
+        else:
+            has_keys = keep.any(1)
+            keep = keep | ~has_keys[:, None]  # all-masked rows: no NaN
+            attn = self.attn(query, context, keep)
+            x = x + attn * has_keys[:, None, None].type_as(attn)
+        return x + self.mlp(self.norm_mlp(x))

@@ -13,6 +13,11 @@ A token is visible iff none of the model patches it covers is masked. Masked
 tokens carry no map information: their features are zero before any learnable
 layer and :class:`RelationalGuidanceNeck` never attends to them, so the
 extractors have no mask token (it would never receive a gradient).
+
+``extractor.tokens_at(structure_map, structure_mask, index, encoder)`` gives
+``S_F`` at the tokens ``index`` (B, K) only, (B, K, C): what the sparse path
+of the fusion needs (the visible tokens). The MLP extractor computes just
+those tokens; the others compute every token and gather.
 """
 from typing import Optional, Tuple, Union
 
@@ -24,6 +29,7 @@ from mmengine.utils import to_2tuple
 from torch import nn
 
 from mmpretrain.registry import MODELS
+from ..utils import gather_tokens, patchify
 
 
 def token_visibility(structure_mask: torch.Tensor,
@@ -88,9 +94,28 @@ class StructurePatchEmbed(nn.Module):
         x = x.flatten(2).transpose(1, 2) * visible[..., None].type_as(x)
         return x, visible, grid
 
+    def embed_patches(self, patches: torch.Tensor) -> torch.Tensor:
+        """The same embedding of (B, K, stride²) map patches (``patchify``
+        order) as a linear map -> (B, K, D); no visibility applied."""
+        return F.linear(patches, self.proj.weight.flatten(1), self.proj.bias)
+
+
+class StructureExtractor(BaseModule):
+    """Base of the extractors: ``forward`` computes every token,
+    ``tokens_at`` gathers the requested ones from it."""
+
+    def tokens_at(self,
+                  structure_map: torch.Tensor,
+                  structure_mask: torch.Tensor,
+                  index: torch.Tensor,
+                  encoder: Optional[nn.Module] = None) -> torch.Tensor:
+        """``S_F`` at the tokens ``index`` (B, K): (B, K, C)."""
+        struct_feat, _ = self(structure_map, structure_mask, encoder)
+        return gather_tokens(struct_feat, index)
+
 
 @MODELS.register_module()
-class MLPStructureExtractor(BaseModule):
+class MLPStructureExtractor(StructureExtractor):
     """Shallow per-token MLP on the visible map patches (paper default).
 
     ``S_F = Linear(GELU(LN(Linear(... GELU(LN(Linear(e))) ...))))`` with ``e``
@@ -131,9 +156,26 @@ class MLPStructureExtractor(BaseModule):
         x, visible, _ = self.patch_embed(structure_map, structure_mask)
         return self.mlp(x), visible
 
+    def tokens_at(self,
+                  structure_map: torch.Tensor,
+                  structure_mask: torch.Tensor,
+                  index: torch.Tensor,
+                  encoder: Optional[nn.Module] = None) -> torch.Tensor:
+        """``S_F`` at the tokens ``index`` (B, K), computed for those tokens
+        only (the MLP is per token): (B, K, C), equal to
+        ``gather_tokens(self(...)[0], index)``."""
+        stride = self.patch_embed.stride
+        _check_map(structure_map, stride)
+        grid = (structure_map.shape[2] // stride,
+                structure_map.shape[3] // stride)
+        visible = gather_tokens(token_visibility(structure_mask, grid), index)
+        patches = gather_tokens(patchify(structure_map, stride), index)
+        x = self.patch_embed.embed_patches(patches)
+        return self.mlp(x * visible[..., None].type_as(x))
+
 
 @MODELS.register_module()
-class TransformerStructureExtractor(BaseModule):
+class TransformerStructureExtractor(StructureExtractor):
     """Small independent Transformer on the visible map patches.
 
     ``S_F = Linear(LN(Enc(e + pos)))`` with ``e`` the
@@ -196,7 +238,7 @@ class TransformerStructureExtractor(BaseModule):
 
 
 @MODELS.register_module()
-class SiameseStructureExtractor(BaseModule):
+class SiameseStructureExtractor(StructureExtractor):
     """Structure features from the image encoder itself (shared weights).
 
     ``S_F = Enc([s, s, s], M_S)[-1]``: the map replicated to 3 channels goes
