@@ -11,7 +11,8 @@ from mmengine.config import ConfigDict
 
 import sgmim  # noqa: F401  registers components, safe loading, sgmim::
 from sgmim.utils.run_config import (add_common_args, build_runner,
-                                    load_config, set_launcher, set_work_dir)
+                                    leave_distributed, load_config,
+                                    set_launcher, set_work_dir)
 
 # Flip TTA model of each library, used when the config defines none.
 DEFAULT_TTA_MODELS = dict(
@@ -96,6 +97,7 @@ def main(argv=None):
     if args.out:
         add_dump_metric(runner, cfg.default_scope, args.out)
     runner.test()
+    leave_distributed()
 
 
 if __name__ == '__main__':

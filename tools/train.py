@@ -11,7 +11,8 @@ from mmengine.logging import print_log
 
 import sgmim  # noqa: F401  registers components, safe loading, sgmim::
 from sgmim.utils.run_config import (add_common_args, build_runner,
-                                    load_config, set_launcher, set_work_dir)
+                                    leave_distributed, load_config,
+                                    set_launcher, set_work_dir)
 
 
 def parse_args(argv=None):
@@ -79,6 +80,7 @@ def main(argv=None):
         apply_no_validate(cfg)
     runner = build_runner(cfg)
     runner.train()
+    leave_distributed()
 
 
 if __name__ == '__main__':

@@ -28,7 +28,8 @@ from sgmim.datasets.pseudo_depth_writer import (MAP_EXTENSIONS, default_device,
                                                 init_depth_model,
                                                 init_distributed,
                                                 sigterm_as_exit)
-from sgmim.utils.run_config import LAUNCHERS, load_config
+from sgmim.utils.run_config import (LAUNCHERS, leave_distributed,
+                                    load_config)
 
 
 def parse_args(argv=None):
@@ -83,6 +84,7 @@ def main(argv=None):
                                        num_workers=args.num_workers)
     if is_main_process():
         print(f'pseudo-depth maps in {args.out_dir}: {counts}')
+    leave_distributed()
 
 
 if __name__ == '__main__':

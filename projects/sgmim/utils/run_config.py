@@ -82,6 +82,17 @@ def set_launcher(cfg: Config, launcher: str) -> None:
     cfg.model_wrapper_cfg = wrapper
 
 
+def leave_distributed() -> None:
+    """Leave the job's process group once every rank is done (no-op
+    outside one): a barrier, so that no rank tears down while another still
+    communicates, then ``destroy_process_group``. Left alive, gloo's threads
+    can outlive the interpreter and abort the process at exit ("terminate
+    called without an active exception", seen on a 2-process CPU run)."""
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def build_runner(cfg: Config) -> Runner:
     """Build the config's runner (``runner_type`` if given)."""
     if 'runner_type' in cfg:
