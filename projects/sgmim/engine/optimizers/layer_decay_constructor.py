@@ -16,7 +16,8 @@ from mmengine.logging import print_log
 from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS
 from torch import nn
 
-from .grouped_constructor import GroupedOptimWrapperConstructor
+from .grouped_constructor import (GroupedOptimWrapperConstructor,
+                                  merge_param_groups)
 
 #: Parameter-name components that never get weight decay (matched against the
 #: dot-separated parts of a parameter's full name).
@@ -217,7 +218,6 @@ class LayerDecayOptimWrapperConstructor(GroupedOptimWrapperConstructor):
         per_param: List[dict] = []
         self.add_params(per_param, model)  # custom_keys, *_decay_mult, ...
 
-        groups: Dict[tuple, dict] = {}
         for group in per_param:
             (param, ) = group['params']
             name = names[id(param)]
@@ -228,30 +228,24 @@ class LayerDecayOptimWrapperConstructor(GroupedOptimWrapperConstructor):
             else:
                 layer_id = num_layers + 1
             scale = self.layer_decay_rate**(num_layers + 1 - layer_id)
-            settings = {k: v for k, v in group.items() if k != 'params'}
-            settings['lr'] = settings.get('lr', self.base_lr) * scale
+            group['lr'] = group.get('lr', self.base_lr) * scale
             custom = any(key in name for key in custom_keys)
-            if not custom and 'weight_decay' not in settings:
+            if not custom and 'weight_decay' not in group:
                 if self.is_no_decay(name, param):
-                    settings['weight_decay'] = 0.
+                    group['weight_decay'] = 0.
                 elif self.base_wd is not None:
-                    settings['weight_decay'] = self.base_wd
-            key = (layer_id, repr(sorted(settings.items())))
-            if key not in groups:
-                wd = settings.get('weight_decay')
-                tag = 'no_decay' if wd == 0 else 'decay'
-                group_name = f'layer_{layer_id}_{tag}'
-                n_same = sum(g['group_name'].startswith(group_name)
-                             for g in groups.values())
-                if n_same:
-                    group_name += f'_{n_same}'
-                groups[key] = dict(
-                    params=[], param_names=[], group_name=group_name,
-                    layer_id=layer_id, lr_scale=scale, **settings)
-            groups[key]['params'].append(param)
-            groups[key]['param_names'].append(name)
+                    group['weight_decay'] = self.base_wd
+            group.update(layer_id=layer_id, lr_scale=scale)
 
-        result = sorted(groups.values(),
+        groups = merge_param_groups(per_param, names)
+        taken: Dict[str, int] = {}
+        for group in groups:  # layer_3_decay, layer_3_decay_1, ...
+            tag = 'no_decay' if group.get('weight_decay') == 0 else 'decay'
+            base = f'layer_{group["layer_id"]}_{tag}'
+            n_same = taken.get(base, 0)
+            taken[base] = n_same + 1
+            group['group_name'] = base + (f'_{n_same}' if n_same else '')
+        result = sorted(groups,
                         key=lambda g: (g['layer_id'], g['group_name']))
         self._log_groups(result, kind, num_layers)
         return result
