@@ -12,10 +12,11 @@ of a ``configs/synth`` config; their logs are kept under the work directory.
 import argparse
 import json
 import os.path as osp
-import subprocess
 import sys
-import time
 from pathlib import Path
+
+from sgmim.analysis.study import (checkpoint_options, last_checkpoint,
+                                  run_tool, test_metrics)
 
 REPO = Path(__file__).resolve().parents[1]
 SYNTH = REPO / 'configs' / 'synth'
@@ -32,13 +33,9 @@ TRANSFER = {
 def run_step(name, script, args, work_dir):
     """Run one tool, logging to ``<work_dir>/<name>.log``; stop on failure."""
     log = work_dir / f'{name}.log'
-    start = time.time()
     print(f'[demo] {name:<28} ...', end='', flush=True)
-    with open(log, 'w') as f:
-        code = subprocess.call([sys.executable, str(REPO / 'tools' / script),
-                                *map(str, args)], cwd=REPO, stdout=f,
-                               stderr=subprocess.STDOUT)
-    print(f' {time.time() - start:5.1f} s')
+    code, seconds = run_tool(script, args, log, cwd=REPO)
+    print(f' {seconds:5.1f} s')
     if code != 0:
         sys.exit(f'[demo] {name} failed (exit {code}); see {log}')
 
@@ -52,16 +49,6 @@ def image_losses(run_dir):
     return [r[key] for r in records if key in r]
 
 
-def test_metrics(run_dir):
-    """Metrics of the last ``tools/test.py`` run in ``run_dir``."""
-    result = sorted(Path(run_dir).glob('*/*.json'))[-1]
-    return json.loads(result.read_text())
-
-
-def last_checkpoint(run_dir):
-    return (Path(run_dir) / 'last_checkpoint').read_text().strip()
-
-
 def pretrain(work_dir, method):
     run_dir = work_dir / f'pretrain_{method.lower().replace("-", "")}'
     run_step(f'pre-train {method}', 'train.py',
@@ -72,7 +59,7 @@ def pretrain(work_dir, method):
 def transfer(work_dir, name, checkpoint):
     """Fine-tune every transfer task from ``checkpoint`` (None: random init)
     and test it; returns the merged test metrics."""
-    options = ['--cfg-options', f'model.backbone.init_cfg.checkpoint={checkpoint}'
+    options = ['--cfg-options', *checkpoint_options(checkpoint)
                ] if checkpoint else []
     metrics = {}
     for task, config in TRANSFER.items():

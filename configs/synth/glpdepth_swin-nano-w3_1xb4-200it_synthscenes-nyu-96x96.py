@@ -1,6 +1,6 @@
 # CPU-sized GLPDepth on SynthScenes (NYUv2 layout: 160x120 images): the real
 # Swin-B NYU config with the data root, sizes and width changed.
-_base_ = '../benchmarks/glpdepth/glpdepth_swin-base-w12_8xb3-25e_nyu-480x480.py'
+_base_ = '../benchmarks/glpdepth/glpdepth_swin-base-w30_8xb3-25e_nyu-480x480.py'
 data_root = 'data/synthscenes/nyu'
 crop_size = (96, 96)
 max_iters = 200
@@ -13,7 +13,15 @@ model = dict(
             embed_dims=32,
             depths=[1, 1, 2, 1],
             num_heads=[1, 2, 4, 8]),
+        # the pre-training window; the real configs' rule: no shift where a
+        # stage is one window (stage grids 24/12/6/3)
         window_size=3,
+        stage_cfgs=[
+            dict(),
+            dict(),
+            dict(),
+            dict(block_cfgs=dict(shift=False)),
+        ],
         drop_path_rate=0.1),
     decode_head=dict(in_channels=256, norm_cfg=dict(type='BN')))
 
@@ -23,7 +31,14 @@ train_pipeline = [
     dict(type='VerticalCutDepth', prob=0.25, max_depth=10.0),
     dict(type='RandomFlip', prob=0.5),
     dict(type='RandomCrop', crop_size=crop_size),
-    dict(type='PhotoMetricDistortion'),
+    # the authors' photometric jitter after flip and crop
+    # (SwinTransformer/MIM-Depth-Estimation, dataset/base_dataset.py L29-35:
+    # albumentations' defaults, p 0.5 each; sgmim's uint8 re-implementation)
+    dict(type='RandomBrightnessContrast', brightness_limit=0.2,
+         contrast_limit=0.2, prob=0.5),
+    dict(type='RandomGamma', gamma_limit=(80, 120), prob=0.5),
+    dict(type='HueSaturationValue', hue_shift_limit=20, sat_shift_limit=30,
+         val_shift_limit=20, prob=0.5),
     dict(type='PackSegInputs', meta_keys={{_base_.meta_keys}})
 ]
 train_dataloader = dict(
@@ -34,11 +49,12 @@ val_dataloader = dict(num_workers=2, dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
 
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(lr=2e-3))
+# The protocol's curve (lr x 3e-5 / 5e-4 -> lr -> back, per layer-decay
+# group) over the same fractions of the run as 12 + 12 of 25 epochs.
 param_scheduler = [
-    dict(type='LinearLR', start_factor=3e-5 / 5e-4, by_epoch=False, begin=0,
-         end=max_iters // 4),
-    dict(type='PolyLR', eta_min=3e-5, power=0.9, by_epoch=False,
-         begin=max_iters // 4, end=max_iters)
+    dict(type='PolyOneCycleLR', eta_min_ratio=3e-5 / 5e-4, power=0.9,
+         rise_steps=max_iters * 12 // 25, fall_steps=max_iters * 12 // 25,
+         by_epoch=False, begin=0, end=max_iters)
 ]
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 default_hooks = dict(

@@ -46,3 +46,36 @@ def test_benchmark_config_builds(path):
     grouped = [id(p) for g in wrapper.optimizer.param_groups
                for p in g['params']]
     assert sorted(grouped) == sorted(id(p) for p in model.parameters())
+
+
+LSJ_CONFIGS = sorted(BENCHMARKS.glob('mask_rcnn/*lsj*.py'))
+
+
+@pytest.mark.parametrize('path', LSJ_CONFIGS, ids=[p.name for p in LSJ_CONFIGS])
+def test_lsj_batches_are_padded_to_the_crop_size(path):
+    """As mmdet's own LSJ recipes: every training batch, images and masks,
+    is padded to the fixed 1024 x 1024 crop (BatchFixedSizePad)."""
+    import numpy as np
+    import torch
+    from mmdet.registry import MODELS
+    from mmdet.structures import DetDataSample
+    from mmdet.structures.mask import BitmapMasks
+    from mmengine.structures import InstanceData
+    cfg = Config.fromfile(str(path))
+    init_default_scope('mmdet')
+    preprocessor = MODELS.build(cfg.model.data_preprocessor)
+    images, samples = [], []
+    for h, w in ((300, 400), (200, 520)):
+        images.append(torch.randint(0, 255, (3, h, w), dtype=torch.uint8))
+        sample = DetDataSample(metainfo=dict(img_shape=(h, w)))
+        sample.gt_instances = InstanceData(
+            bboxes=torch.tensor([[0., 0., 10., 10.]]),
+            labels=torch.tensor([0]),
+            masks=BitmapMasks(np.ones((1, h, w), np.uint8), h, w))
+        samples.append(sample)
+    out = preprocessor(dict(inputs=images, data_samples=samples),
+                       training=True)
+    assert out['inputs'].shape == (2, 3, 1024, 1024)
+    for sample in out['data_samples']:
+        assert sample.batch_input_shape == (1024, 1024)
+        assert sample.gt_instances.masks.masks.shape[1:] == (1024, 1024)

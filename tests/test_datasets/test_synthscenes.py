@@ -387,6 +387,38 @@ def test_nyu_layout(dataset):
                                        atol=0.00051)
 
 
+def test_nyu_bts_lists_and_sync_layout(dataset):
+    """The same views as BTS's release: sync/<scene>/ (train) and
+    official_splits/test/<category>/ (test), listed with their focal."""
+    root, manifest = dataset
+    nyu = os.path.join(root, 'nyu')
+    for split, count, base, lead in (
+            ('train', 8, 'sync', '/'),
+            ('test', 4, os.path.join('official_splits', 'test'), '')):
+        with open(os.path.join(nyu, f'nyudepthv2_{split}_files_with_gt.txt')
+                  ) as f:
+            lines = [line.split() for line in f.read().splitlines()]
+        assert len(lines) == count
+        # <style>_%06d.jpg in the NYUDataset layout
+        styles = {int(name[-10:-4]): name[:-11] for name in os.listdir(
+            os.path.join(nyu, 'images', split))}
+        for index, (rgb, depth, focal) in enumerate(lines):
+            style = styles[index]
+            folder = f'{style}_{index:04d}' if split == 'train' else style
+            assert rgb == f'{lead}{folder}/rgb_{index:05d}.jpg'
+            assert depth == f'{lead}{folder}/sync_depth_{index:05d}.png'
+            _, view = synthscenes.render_dataset_view(manifest, 'nyu', split,
+                                                      index)
+            assert float(focal) == pytest.approx(view['K'][0, 0], abs=1e-4)
+            stem = f'{style}_{index:06d}'
+            for ours, theirs in ((rgb, f'images/{split}/{stem}.jpg'),
+                                 (depth, f'annotations/{split}/{stem}.png')):
+                with open(os.path.join(nyu, base, ours.lstrip('/')),
+                          'rb') as a, open(os.path.join(nyu, theirs),
+                                           'rb') as b:
+                    assert a.read() == b.read()
+
+
 def test_kitti_layout(dataset):
     root, manifest = dataset
     with open(os.path.join(root, 'kitti', 'raw', '2011_09_26',
@@ -478,7 +510,7 @@ def test_different_seed_differs(dataset, tmp_path):
     other = tree_hashes(str(tmp_path))
     reference = tree_hashes(root)
     images = [p for p in other if p.endswith('.jpg')]
-    assert len(images) == 24
+    assert len(images) == 36  # coco 12, nyu 12 in each of its two layouts
     assert all(other[p] != reference.get(p) for p in images)
 
 

@@ -1,5 +1,6 @@
 """DepthEvalMetric and the depth evaluation crops, checked against a plain
 NumPy re-implementation of every formula written out below."""
+import math
 import os
 
 import cv2
@@ -263,3 +264,25 @@ def test_metric_format_only_writes_pngs(tmp_path):
     out = cv2.imread(os.path.join(tmp_path, '0000000005.png'),
                      cv2.IMREAD_UNCHANGED)
     assert out.dtype == np.uint16 and (out == 640).all()
+
+
+def test_glpdepth_silog_is_the_authors_formula():
+    """``silog_convention='glpdepth'``: the dark-secrets authors' depth code
+    (MIM-Depth-Estimation utils/metrics.py, GLPDepth's) reports
+    ``sqrt(mean d² − 0.5·(mean d)²)`` of ``d = log p − log g``, no ×100;
+    the default is BTS's ``100·sqrt(mean d² − (mean d)²)``."""
+    rng = np.random.default_rng(3)
+    gt = rng.uniform(0.5, 9.0, size=(24, 32))
+    pred = gt * rng.uniform(0.7, 1.4, size=gt.shape)
+    d = [np.log(p) - np.log(g) for p, g in zip(pred.ravel(), gt.ravel())]
+    mean_sq = sum(x * x for x in d) / len(d)
+    mean = sum(d) / len(d)
+    glpdepth = compute_depth_metrics(torch.from_numpy(pred),
+                                     torch.from_numpy(gt), 1e-3, 10.,
+                                     silog_convention='glpdepth')['silog']
+    bts = compute_depth_metrics(torch.from_numpy(pred),
+                                torch.from_numpy(gt), 1e-3, 10.)['silog']
+    assert glpdepth == pytest.approx(math.sqrt(mean_sq - 0.5 * mean**2),
+                                     rel=1e-9)
+    assert bts == pytest.approx(100 * math.sqrt(mean_sq - mean**2),
+                                rel=1e-9)

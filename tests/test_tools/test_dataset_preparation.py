@@ -6,11 +6,14 @@ import cv2
 import numpy as np
 import pytest
 import scipy.io
+from mmengine.registry import init_default_scope
+from mmseg.datasets import NYUDataset
+from mmseg.registry import DATASETS
 from tool_helpers import TOOLS
 
 from sgmim.datasets.preparation import (NYULabeledMat, parse_split_line,
                                         prepare_kitti, prepare_nyu,
-                                        read_focal)
+                                        prepare_nyu_sync, read_focal)
 
 DATE = '2011_09_26'
 DRIVE = f'{DATE}_drive_0002_sync'
@@ -160,7 +163,6 @@ def test_prepare_nyu(nyu_official, tmp_path):
                   nyu_official['images'][..., 1].astype(int))
     assert diff.mean() < 4  # JPEG loss only; a channel swap gives ~80
 
-    from mmseg.datasets import NYUDataset
     dataset = NYUDataset(data_root=str(out), data_prefix=dict(
         img_path='images/test', depth_map_path='annotations/test'),
         pipeline=[])
@@ -223,3 +225,161 @@ def test_nyu_v73_with_h5py(tmp_path):
     assert len(data) == 2 and data.scene_type(1) == 'office'
     np.testing.assert_array_equal(data.image(1), images[1].transpose(2, 1, 0))
     np.testing.assert_array_equal(data.depth(0), depths[0].T)
+
+
+# ------------------------------------------------- NYUv2 BTS "sync" release
+NYU_FRAMES = {'train': [('kitchen_0028b', 45), ('living_room_0019', 111),
+                        ('kitchen_0028b', 46)],
+              'test': [('bathroom', 45), ('bedroom', 507)]}
+
+
+@pytest.fixture
+def nyu_bts(tmp_path):
+    """A BTS ``nyu_depth_v2`` folder (sync/ + official_splits/test/) and
+    BTS-style lists: leading '/' in the train list, no final newline in the
+    test list, as BTS's files."""
+    root = tmp_path / 'nyu_depth_v2'
+    lists = {}
+    for split, frames in NYU_FRAMES.items():
+        base = root / ('sync' if split == 'train' else 'official_splits/test')
+        lead = '/' if split == 'train' else ''
+        lines = []
+        for k, (scene, frame) in enumerate(frames):
+            cv2.imwrite(str(_mkdir(base / scene) / f'rgb_{frame:05d}.jpg'),
+                        np.full((4, 6, 3), 20 * k, np.uint8))
+            write_png(base / scene / f'sync_depth_{frame:05d}.png',
+                      np.full((4, 6), 1000 + frame, np.uint16))
+            lines.append(f'{lead}{scene}/rgb_{frame:05d}.jpg '
+                         f'{lead}{scene}/sync_depth_{frame:05d}.png 518.8579')
+        lists[split] = tmp_path / f'nyudepthv2_{split}_files_with_gt.txt'
+        lists[split].write_text('\n'.join(lines) +
+                                ('\n\n' if split == 'train' else ''))
+    return dict(root=root, sync_root=str(root / 'sync'),
+                test_root=str(root / 'official_splits' / 'test'),
+                lists={k: str(v) for k, v in lists.items()})
+
+
+def _mkdir(path):
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _run_nyu_sync(nyu_bts, out, **kwargs):
+    return prepare_nyu_sync(nyu_bts['sync_root'], nyu_bts['test_root'],
+                            nyu_bts['lists'], str(out), progress=False,
+                            **kwargs)
+
+
+@pytest.mark.parametrize('link', [False, True])
+def test_prepare_nyu_sync(nyu_bts, tmp_path, link):
+    out = tmp_path / 'data' / 'nyu_sync'
+    summary = _run_nyu_sync(nyu_bts, out, link=link)
+    assert {s: (c['frames'], c['scenes']) for s, c in summary.items()} == \
+        dict(train=(3, 2), test=(2, 2))
+    for split, frames in NYU_FRAMES.items():
+        list_path = out / f'nyudepthv2_{split}_files_with_gt.txt'
+        assert summary[split]['list'] == str(list_path)
+        # the input's lines, one a line, newline-terminated
+        lines = open(nyu_bts['lists'][split]).read().split('\n')
+        assert list_path.read_text() == ''.join(
+            line + '\n' for line in lines if line)
+        base = out / ('sync' if split == 'train' else 'official_splits/test')
+        for k, (scene, frame) in enumerate(frames):
+            rgb = base / scene / f'rgb_{frame:05d}.jpg'
+            depth = base / scene / f'sync_depth_{frame:05d}.png'
+            assert rgb.is_symlink() == depth.is_symlink() == link
+            assert cv2.imread(str(depth), cv2.IMREAD_UNCHANGED)[0, 0] == \
+                1000 + frame
+            assert abs(int(cv2.imread(str(rgb))[0, 0, 0]) - 20 * k) <= 2
+    assert not [p for p in out.rglob('*.tmp')]
+    # what the NYU configs read
+    init_default_scope('mmseg')
+    train = DATASETS.build(dict(type='NYUSyncDepthDataset',
+                                data_root=str(out)))
+    assert len(train) == 3
+    classes = NYUDataset.METAINFO['classes']
+    assert train.get_data_info(1)['category_id'] == classes.index(
+        'living_room')
+    test = DATASETS.build(dict(
+        type='NYUSyncDepthDataset', data_root=str(out), test_mode=True,
+        ann_file='nyudepthv2_test_files_with_gt.txt',
+        data_prefix=dict(img_path='official_splits/test',
+                         depth_map_path='official_splits/test')))
+    assert [test.get_data_info(i)['category_id'] for i in range(2)] == [
+        classes.index('bathroom'), classes.index('bedroom')]
+
+
+def test_nyu_sync_in_place_and_rerun(nyu_bts, tmp_path):
+    """``out_dir`` = the input root: files stay as they are, the lists are
+    added; a second --link run over its own output changes nothing."""
+    root = nyu_bts['root']
+    rgb = root / 'sync' / 'kitchen_0028b' / 'rgb_00045.jpg'
+    before = os.stat(rgb)
+    _run_nyu_sync(nyu_bts, root)
+    after = os.stat(rgb)
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino,
+                                                 before.st_mtime_ns)
+    assert not rgb.is_symlink()
+    assert len((root / 'nyudepthv2_train_files_with_gt.txt').read_text()
+               .splitlines()) == 3
+    out = tmp_path / 'linked'
+    _run_nyu_sync(nyu_bts, out, link=True)
+    link = out / 'sync' / 'kitchen_0028b' / 'rgb_00045.jpg'
+    target = os.readlink(link)
+    _run_nyu_sync(nyu_bts, out, link=True)
+    assert os.readlink(link) == target == str(rgb)
+    _run_nyu_sync(nyu_bts, out)  # a copy now replaces the link
+    assert not link.is_symlink() and link.read_bytes() == rgb.read_bytes()
+
+
+def test_nyu_sync_two_column_lists_get_the_focal(nyu_bts, tmp_path):
+    """GLPDepth's train_list.txt / test_list.txt: no focal column."""
+    for split, path in nyu_bts['lists'].items():
+        lines = open(path).read().splitlines()
+        with open(path, 'w') as f:
+            f.write(''.join(' '.join(line.split()[:2]) + '\n'
+                            for line in lines if line))
+    out = tmp_path / 'o'
+    _run_nyu_sync(nyu_bts, out, default_focal=500.5)
+    first = (out / 'nyudepthv2_train_files_with_gt.txt').read_text() \
+        .splitlines()[0]
+    assert first == ('/kitchen_0028b/rgb_00045.jpg '
+                     '/kitchen_0028b/sync_depth_00045.png 500.5')
+    with pytest.raises(ValueError, match=r'line 1 of .*train.*<focal>'):
+        _run_nyu_sync(nyu_bts, out, default_focal=None)
+
+
+def test_nyu_sync_missing_files_are_all_named(nyu_bts, tmp_path):
+    gone = [
+        os.path.join(nyu_bts['sync_root'], 'living_room_0019',
+                     'sync_depth_00111.png'),
+        os.path.join(nyu_bts['test_root'], 'bedroom', 'rgb_00507.jpg'),
+    ]
+    for path in gone:
+        os.remove(path)
+    out = tmp_path / 'o'
+    with pytest.raises(FileNotFoundError) as err:
+        _run_nyu_sync(nyu_bts, out)
+    msg = str(err.value)
+    assert msg.startswith('2 NYUv2 listed files not found')
+    assert f'{gone[0]} (line 2 of {nyu_bts["lists"]["train"]})' in msg
+    assert f'{gone[1]} (line 2 of {nyu_bts["lists"]["test"]})' in msg
+    assert not out.exists()  # checked before anything is written
+
+
+def test_nyu_sync_tool_reports_and_fails_clearly(nyu_bts, tmp_path, capsys):
+    tool = load_tool('prepare_nyu_sync')
+    args = [str(nyu_bts['root']), '--train-list', nyu_bts['lists']['train'],
+            '--test-list', nyu_bts['lists']['test'], '--no-progress']
+    tool.main(args + ['-o', str(tmp_path / 'o'), '--link'])
+    printed = capsys.readouterr().out
+    assert 'train: 3 frames from 2 scene folders' in printed
+    assert 'test: 2 frames from 2 scene folders' in printed
+    assert 'set num_train_images = 3' in printed  # not the 24231 of BTS
+    with open(nyu_bts['lists']['test'], 'a') as f:
+        f.write('\nbathroom/rgb_00046.jpg bathroom/sync_depth_00046.png x\n')
+    with pytest.raises(SystemExit,
+                       match=r"line 3 of .*test.*focal length 'x'"):
+        tool.main(args)
+    with pytest.raises(SystemExit, match='no_such_root'):
+        tool.main([str(tmp_path / 'no_such_root')] + args[1:])

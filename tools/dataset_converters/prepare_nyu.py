@@ -3,8 +3,12 @@
     python tools/dataset_converters/prepare_nyu.py \
         nyu_depth_v2_labeled.mat splits.mat [-o data/nyu] [--no-progress]
 
-The official labeled ``.mat`` is MATLAB v7.3 and needs ``h5py``. For the
-BTS-preprocessed ``nyu.zip`` use mmseg's
+This is the 795/654 labeled split that the
+``configs/benchmarks/glpdepth/*_nyu-labeled795-480x480.py`` config reads. The
+NYU configs train on the 24231-frame BTS split by default
+(``configs/_base_/datasets/nyu_depth_480x480.py``): prepare that one with
+``prepare_nyu_sync.py``. The official labeled ``.mat`` is MATLAB v7.3 and
+needs ``h5py``. For the BTS-preprocessed ``nyu.zip`` use mmseg's
 ``tools/dataset_converters/nyu.py`` instead. See
 :mod:`sgmim.datasets.preparation.nyu` for the layouts.
 """

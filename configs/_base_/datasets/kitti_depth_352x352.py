@@ -4,6 +4,9 @@
 # CutDepth for training; Garg crop and an 80 m cap for evaluation.
 dataset_type = 'KITTIDepthDataset'
 data_root = 'data/kitti'
+# Training-list length (eigen_train_files_with_gt.txt): the depth configs
+# size the 25-epoch schedule with it.
+num_train_images = 23158
 crop_size = (352, 352)
 max_depth = 80.0
 meta_keys = ('img_path', 'depth_map_path', 'ori_shape', 'img_shape',
@@ -16,7 +19,14 @@ train_pipeline = [
     dict(type='VerticalCutDepth', prob=0.25, max_depth=max_depth),
     dict(type='RandomFlip', prob=0.5),
     dict(type='RandomCrop', crop_size=crop_size),
-    dict(type='PhotoMetricDistortion'),
+    # the authors' photometric jitter after flip and crop
+    # (SwinTransformer/MIM-Depth-Estimation, dataset/base_dataset.py L29-35:
+    # albumentations' defaults, p 0.5 each; sgmim's uint8 re-implementation)
+    dict(type='RandomBrightnessContrast', brightness_limit=0.2,
+         contrast_limit=0.2, prob=0.5),
+    dict(type='RandomGamma', gamma_limit=(80, 120), prob=0.5),
+    dict(type='HueSaturationValue', hue_shift_limit=20, sat_shift_limit=30,
+         val_shift_limit=20, prob=0.5),
     dict(type='PackSegInputs', meta_keys=meta_keys)
 ]
 test_pipeline = [

@@ -13,14 +13,18 @@ optim_wrapper = dict(
         weight_decay=0.05,
         fused=True),
     clip_grad=dict(max_norm=5.0),
+    # No weight decay (SimMIM's set_weight_decay): every 1-D parameter (the
+    # biases and norm weights of every encoder: Swin's `norm*`, ViT's
+    # `ln1`/`ln2`/`pre_norm`), and by name the position parameters, tokens
+    # and relative-position terms of Swin (`absolute_pos_embed`,
+    # `relative_position_bias_table`), SwinV2 (`cpb_mlp`, `logit_scale`),
+    # ViT (`pos_embed`, `cls_token`) and every MIM encoder (`mask_token`).
+    # Matched against whole name components, not substrings.
     paramwise_cfg=dict(
-        custom_keys={
-            'norm': dict(decay_mult=0.0),
-            'bias': dict(decay_mult=0.0),
-            'absolute_pos_embed': dict(decay_mult=0.),
-            'relative_position_bias_table': dict(decay_mult=0.),
-            'mask_token': dict(decay_mult=0.),
-        }))
+        no_decay_flat=True,
+        no_decay_names=('absolute_pos_embed', 'pos_embed', 'cls_token',
+                        'mask_token', 'relative_position_bias_table',
+                        'cpb_mlp', 'logit_scale')))
 param_scheduler = [
     dict(
         type='LinearLR',

@@ -16,3 +16,12 @@ collate_fn = dict(_delete_=True, type='default_collate')
 train_dataloader = dict(collate_fn=collate_fn)
 val_dataloader = dict(collate_fn=collate_fn)
 test_dataloader = dict(collate_fn=collate_fn)
+# The cosine floor of each layer-decay group is min_lr x its lr_scale, as in
+# SimMIM's fine-tuning code (lr x lr_scale for the whole curve); mmpretrain's
+# recipe gives every group the absolute eta_min=1e-6.
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-6 / 5e-3, by_epoch=True, begin=0,
+         end=20, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=80, eta_min_ratio=1e-6 / 5e-3,
+         by_epoch=True, begin=20, end=100, convert_to_iter_based=True)
+]

@@ -7,3 +7,12 @@ _base_ = [
     '../../_base_/sgmim_imports.py',
 ]
 model = dict(backbone=dict(init_cfg=dict(checkpoint=None)))
+# The cosine floor of each layer-decay group is min_lr x its lr_scale, as in
+# MAE's fine-tuning code (util/lr_sched.py scales the whole curve by
+# lr_scale); mmpretrain's recipe gives every group the absolute eta_min=1e-6.
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=5,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=95, eta_min_ratio=1e-6 / 2e-3,
+         by_epoch=True, begin=5, end=100, convert_to_iter_based=True)
+]

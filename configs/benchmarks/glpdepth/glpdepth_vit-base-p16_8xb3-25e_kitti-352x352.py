@@ -1,7 +1,7 @@
 # GLPDepth-style head on a ViT-B/16 encoder (stride 16: one deconvolution
 # fewer); otherwise as the Swin-B config.
 #   --cfg-options model.backbone.init_cfg.checkpoint=PATH
-_base_ = 'glpdepth_swin-base-w12_8xb3-25e_kitti-352x352.py'
+_base_ = 'glpdepth_swin-base-w22_8xb3-25e_kitti-352x352.py'
 model = dict(
     backbone=dict(
         _delete_=True,

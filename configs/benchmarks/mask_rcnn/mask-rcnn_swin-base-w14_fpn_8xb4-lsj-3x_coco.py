@@ -4,9 +4,15 @@
 #   --cfg-options model.backbone.init_cfg.checkpoint=PATH
 _base_ = 'mask-rcnn_swin-base-w7_fpn_8xb2-1x_coco.py'
 image_size = (1024, 1024)
+# As mmdet's own LSJ recipes (configs/common/lsj-*_coco-instance.py): every
+# training batch is padded to the fixed 1024 x 1024 crop size (images, masks).
 model = dict(
     backbone=dict(window_size=14, drop_path_rate=0.1),
-    data_preprocessor=dict(pad_size_divisor=32))
+    data_preprocessor=dict(
+        pad_size_divisor=32,
+        batch_augments=[
+            dict(type='BatchFixedSizePad', size=image_size, pad_mask=True)
+        ]))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),

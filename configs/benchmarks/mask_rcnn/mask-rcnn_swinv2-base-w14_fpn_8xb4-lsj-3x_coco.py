@@ -15,3 +15,10 @@ model = dict(
         pad_small_map=True,
         init_cfg=dict(
             type='Pretrained', checkpoint=None, prefix='backbone.')))
+# Swin v1's no-decay keys plus SwinV2's continuous position bias terms.
+optim_wrapper = dict(
+    paramwise_cfg=dict(
+        custom_keys={
+            'cpb_mlp': dict(decay_mult=0.),
+            'logit_scale': dict(decay_mult=0.)
+        }))

@@ -88,19 +88,22 @@ def pixel_mask(mask, patch_size):
 @pytest.mark.parametrize('complementary', [True, False])
 def test_losses_cover_the_paper_regions(encoder, complementary, sparse,
                                         build_sgmim, make_masks, monkeypatch):
-    """(a) L_I sees errors at masked image pixels only, L_S at image-visible
-    pixels only, whatever the structure mask; with the structure branch
-    computed everywhere or only at the tokens with image-visible pixels."""
+    """(a) L_I sees errors at masked image pixels only (M_I = 1), L_S at
+    structure-masked pixels only (M_S = 1, the paper's definition; with
+    complementary masks these are the image-visible pixels, with random
+    masks they are not); with the structure branch computed everywhere or
+    only at the tokens holding a structure-masked pixel."""
     model, size, patch = build_sgmim(encoder,
                                      sparse_structure_branch=sparse)
     mask, structure_mask = make_masks(2, size, patch,
                                       complementary=complementary)
     img, smap = torch.randn(2, 3, size, size), torch.randn(2, 1, size, size)
     masked = pixel_mask(mask, patch)[:, None]
+    structure_masked = pixel_mask(structure_mask, patch)[:, None]
     err_img = torch.where(masked, torch.randn(2, 3, size, size),
                           100 * torch.randn(2, 3, size, size))
-    err_map = torch.where(masked, 100 * torch.randn(2, 1, size, size),
-                          torch.randn(2, 1, size, size))
+    err_map = torch.where(structure_masked, torch.randn(2, 1, size, size),
+                          100 * torch.randn(2, 1, size, size))
     monkeypatch.setattr(model.neck, 'forward', lambda x: img + err_img)
     monkeypatch.setattr(model.structure_neck, 'forward',
                         lambda x: smap + err_map)
@@ -124,7 +127,7 @@ def test_losses_cover_the_paper_regions(encoder, complementary, sparse,
     losses = model.loss(img, make_samples(mask, structure_mask, smap))
     assert ('index' in query) == sparse
     expected_img = err_img.abs().permute(0, 2, 3, 1)[masked[:, 0]].mean()
-    expected_structure = err_map.abs()[:, 0][~masked[:, 0]].mean()
+    expected_structure = err_map.abs()[:, 0][structure_masked[:, 0]].mean()
     assert set(losses) == {'loss_img', 'loss_structure'}
     assert torch.allclose(losses['loss_img'], expected_img, rtol=1e-5)
     assert torch.allclose(losses['loss_structure'], expected_structure,
@@ -317,13 +320,15 @@ def test_sparse_structure_branch_keeps_losses_and_gradients(
                               rtol=1e-6, atol=1e-6), name
 
 
-def test_sparse_structure_loss_reads_image_visible_tokens(build_sgmim,
-                                                          make_masks,
-                                                          monkeypatch):
-    """The sparse path queries exactly the tokens holding an image-visible
-    pixel (token t = row * w + column, in increasing order)."""
+@pytest.mark.parametrize('complementary', [True, False])
+def test_sparse_structure_loss_reads_structure_masked_tokens(
+        complementary, build_sgmim, make_masks, monkeypatch):
+    """The sparse path queries exactly the tokens holding a
+    structure-masked pixel (token t = row * w + column, in increasing
+    order): the image-visible ones for complementary masks."""
     model, size, patch = build_sgmim()
-    mask, structure_mask = make_masks(2, size, patch, mask_patch=32)
+    mask, structure_mask = make_masks(2, size, patch, mask_patch=32,
+                                      complementary=complementary)
     seen = {}
     loss_at = model._structure_loss_at
 
@@ -335,10 +340,10 @@ def test_sparse_structure_loss_reads_image_visible_tokens(build_sgmim,
     model.loss(torch.randn(2, 3, size, size),
                make_samples(mask, structure_mask,
                             torch.randn(2, 1, size, size)))
-    visible = pixel_mask(1 - mask, patch)
+    scored = pixel_mask(structure_mask, patch)
     expected = [[t for t, (y, x) in enumerate(
         (y, x) for y in range(0, size, 32) for x in range(0, size, 32))
-        if visible[b, y:y + 32, x:x + 32].any()] for b in range(2)]
+        if scored[b, y:y + 32, x:x + 32].any()] for b in range(2)]
     assert seen['query_index'].tolist() == expected
 
 

@@ -8,6 +8,7 @@ Missing and unexpected keys are recorded with a load-state-dict post-hook
 (the lists mmengine reports).
 """
 import logging
+import math
 
 import pytest
 import torch
@@ -309,4 +310,65 @@ def test_vit_image_size(vit_checkpoint, img_size, out_type):
         out = target(x)[0]
         if img_size == 64 and out_type == 'featmap':
             torch.testing.assert_close(out, source(x)[0], rtol=0, atol=0)
+    assert torch.isfinite(out).all()
+
+
+# ------------------------------------------- depth protocol window sizes ---
+DEPTH_CONFIGS = {
+    'glpdepth_swin-base-w30_8xb3-25e_nyu-480x480.py': 'v1',
+    'glpdepth_swin-base-w22_8xb3-25e_kitti-352x352.py': 'v1',
+    'glpdepth_swinv2-base-w30_8xb3-25e_nyu-480x480.py': 'v2',
+    'glpdepth_swinv2-base-w22_8xb3-25e_kitti-352x352.py': 'v2',
+}
+
+
+@pytest.mark.parametrize('name', sorted(DEPTH_CONFIGS))
+def test_depth_config_windows_fit_the_grids_and_load(name, swin_checkpoint,
+                                                     swin_v2_checkpoint):
+    """The depth configs' windows (the authors' 30/30/30/15 at 480 px,
+    22/22/22/11 at 352 px) tile every stage grid without padding, shifting
+    is off where a stage is one window, and a pre-trained encoder (windows
+    4 / 4-4-4-2) loads into them with no missing key: tables resized, CPB
+    normalised by the pre-training windows. The backbone is the config's
+    with a tiny arch."""
+    from pathlib import Path
+    from mmengine.config import Config
+    config = (Path(__file__).resolve().parents[3] / 'configs' / 'benchmarks'
+              / 'glpdepth' / name)
+    cfg = Config.fromfile(str(config))
+    crop = cfg.model.data_preprocessor.size[0]
+    backbone = cfg.model.backbone.to_dict()
+    backbone['type'] = backbone['type'].split('.')[-1]
+    backbone.pop('init_cfg')
+    if DEPTH_CONFIGS[name] == 'v1':
+        path, source = swin_checkpoint
+        backbone.update(arch=SWIN_ARCH, pad_small_map=False)
+    else:
+        path, source = swin_v2_checkpoint
+        backbone.update(arch=SWIN_V2_ARCH, pretrained_window_sizes=[4, 4, 4,
+                                                                    2],
+                        pad_small_map=False)
+    target, _, missing, unexpected = finetune_backbone(backbone, path)
+    assert missing == [] and unexpected == ['mask_token']
+    src = source.state_dict()
+    for i, stage in enumerate(target.stages):
+        grid = crop // 4 // 2**i
+        for block in stage.blocks:
+            window = block.attn.window_size
+            assert grid % window == 0, (name, i, grid, window)
+            if grid == window:
+                assert block.attn.shift_size == 0, (name, i)
+    for key, value in target.named_parameters():
+        if key.endswith('relative_position_bias_table'):
+            window = int(math.isqrt(value.shape[0]) + 1) // 2
+            assert value.shape[0] == (2 * window - 1)**2
+        else:
+            assert_same_tensor(value, src[key], key)
+    # the windows the recipe names, stage by stage
+    windows = [stage.blocks[0].attn.window_size for stage in target.stages]
+    assert windows == ([30, 30, 30, 15] if crop == 480 else [22, 22, 22, 11])
+    target.eval()
+    with torch.no_grad():
+        out = target(torch.randn(1, 3, crop, crop))[-1]
+    assert out.shape == (1, 256, crop // 32, crop // 32)
     assert torch.isfinite(out).all()

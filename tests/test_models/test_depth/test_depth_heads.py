@@ -1,16 +1,26 @@
 """GLPDepthHead / DPTDepthHead: architecture, shapes, SiLog loss against the
-REFERENCE §5 formula, prediction resizing."""
+REFERENCE §5 formula, prediction resizing; the paper's and the authors' code
+GLPDepth head widths and initialisation."""
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from mmengine.config import Config
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from torch import nn
 
 import sgmim.models.depth  # noqa: F401  (registers the depth models)
+from sgmim.models.depth.glpdepth_head import GLPDEPTH_AUTHORS_INIT_CFG
+
+GLPDEPTH_CONFIGS = (Path(__file__).resolve().parents[3] / 'configs' /
+                    'benchmarks' / 'glpdepth')
+AUTHORS_HEAD_CONFIG = (GLPDEPTH_CONFIGS /
+                       'glpdepth-authorshead_swinv2-base-w30_8xb3-25e_'
+                       'nyu-480x480.py')
 
 
 def reference_silog(pred, gt):
@@ -119,6 +129,96 @@ def test_glpdepth_loss_list():
     single = reference_silog(head(feats).detach().double().numpy(),
                              gt.double().numpy())
     assert loss.item() == pytest.approx(3 * single, rel=1e-5)
+
+
+def glpdepth_parameter_shapes(c_in, c, c_h):
+    """Expected parameters of a stride-32 GLPDepthHead: 3 deconvolutions of
+    ``c`` filters (+ BN), conv to ``c_h`` (+ BN), conv c_h -> c_h,
+    conv c_h -> 1."""
+    shapes = {}
+    for i, cin in enumerate((c_in, c, c)):
+        shapes[f'deconv_layers.{3 * i}.weight'] = (cin, c, 2, 2)  # no bias
+        shapes[f'deconv_layers.{3 * i + 1}.weight'] = (c, )
+        shapes[f'deconv_layers.{3 * i + 1}.bias'] = (c, )
+    shapes.update({
+        'conv.0.weight': (c_h, c, 3, 3), 'conv.0.bias': (c_h, ),
+        'conv.1.weight': (c_h, ), 'conv.1.bias': (c_h, ),
+        'depth_pred_layer.0.weight': (c_h, c_h, 3, 3),
+        'depth_pred_layer.0.bias': (c_h, ),
+        'depth_pred_layer.2.weight': (1, c_h, 3, 3),
+        'depth_pred_layer.2.bias': (1, )
+    })
+    return shapes
+
+
+def head_cfg_of(config_path):
+    cfg = Config.fromfile(str(config_path)).model.decode_head
+    return cfg.to_dict()
+
+
+def test_glpdepth_paper_and_authors_widths():
+    paper_cfg = head_cfg_of(
+        GLPDEPTH_CONFIGS / 'glpdepth_swinv2-base-w30_8xb3-25e_nyu-480x480.py')
+    authors_cfg = head_cfg_of(AUTHORS_HEAD_CONFIG)
+    assert paper_cfg.get('head_channels') is None  # the default: the paper
+    assert authors_cfg['head_channels'] == 128
+    assert authors_cfg['init_cfg'] == GLPDEPTH_AUTHORS_INIT_CFG
+    for cfg, c_h in ((paper_cfg, 32), (authors_cfg, 128)):
+        head = MODELS.build(cfg)
+        assert head.head_channels == c_h
+        shapes = {n: tuple(p.shape) for n, p in head.named_parameters()}
+        assert shapes == glpdepth_parameter_shapes(1024, 32, c_h)
+        out = head((torch.randn(1, 1024, 2, 3), ))
+        assert out.shape == (1, 1, 64, 96)
+    with pytest.raises(ValueError, match='head_channels'):
+        MODELS.build(dict(type='GLPDepthHead', in_channels=8,
+                          head_channels=0))
+
+
+def test_glpdepth_authors_init():
+    torch.manual_seed(0)
+    head = MODELS.build(head_cfg_of(AUTHORS_HEAD_CONFIG))
+    norms = [m for m in head.modules() if isinstance(m, nn.BatchNorm2d)]
+    assert len(norms) == 4
+    for m in norms:  # prove the Constant init runs (PyTorch's is 1 / 0 too)
+        nn.init.constant_(m.weight, 5.)
+        nn.init.constant_(m.bias, 3.)
+    head.init_weights()
+    convs = [m for m in head.modules()
+             if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))]
+    assert len(convs) == 6
+    for m in convs:
+        w = m.weight.detach().double()
+        # N(0, 0.001²): std within ~5 standard errors, mean ~0
+        n = w.numel()
+        assert w.std().item() == pytest.approx(0.001,
+                                               rel=5 / math.sqrt(2 * n))
+        assert abs(w.mean().item()) < 5 * 0.001 / math.sqrt(n)
+        if m.bias is not None:
+            assert torch.count_nonzero(m.bias) == 0
+    # a plain (untruncated) normal: 68.3 % within one std on the big ones
+    for w in (head.deconv_layers[0].weight, head.depth_pred_layer[0].weight):
+        inside = (w.abs() < 0.001).double().mean().item()
+        assert inside == pytest.approx(0.6827, abs=0.01)
+        assert w.abs().max() > 0.004  # > 4 std: not TruncNormal's ±2 bound
+    for m in norms:
+        assert torch.all(m.weight == 1) and torch.all(m.bias == 0)
+    # tiny prediction convs: the output starts at sigmoid(~0)·max_depth = 5 m
+    out = head((torch.randn(1, 1024, 2, 2), ))
+    assert torch.allclose(out, torch.full_like(out, 5.), atol=1e-2)
+
+
+def test_glpdepth_default_init_unchanged():
+    torch.manual_seed(0)
+    head = MODELS.build(dict(type='GLPDepthHead', in_channels=256))
+    assert head.head_channels == head.channels == 32
+    head.init_weights()
+    w = head.depth_pred_layer[0].weight.detach().double()  # 9216 weights
+    # TruncNormal(std=0.02) with bounds ±2 (absolute, i.e. 100 std): 0.02
+    assert w.std().item() == pytest.approx(0.02, rel=0.05)
+    for m in head.modules():
+        if isinstance(m, nn.Conv2d):
+            assert torch.count_nonzero(m.bias) == 0
 
 
 def dpt_cfg(**kwargs):

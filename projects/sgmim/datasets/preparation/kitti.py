@@ -21,14 +21,14 @@ Each list line is ``<rgb rel. raw/> <depth rel. depth/ | None> <focal>``,
 the focal length in pixels being ``P_rect_0{2,3}[0, 0]`` of the drive's
 calibration. Files are symlinked, or copied with ``copy=True``.
 """
-import os
 import os.path as osp
 import re
 from typing import Dict, List, Optional
 
 from tqdm import tqdm
 
-from .common import place_file, raise_missing, require_paths
+from .common import (place_file, raise_missing, require_paths,
+                     write_lines_atomic)
 
 DEPTH_SUBSETS = ('train', 'val')
 CALIB_FILE = 'calib_cam_to_cam.txt'
@@ -146,10 +146,8 @@ def prepare_kitti(raw_root: str, depth_root: str, split_files: Dict[str, str],
     for split, rgb_rels in rgb_lists.items():
         lines = prepare_split(rgb_rels, raw_root, depth_root, out_dir, copy,
                               progress, desc=f'kitti {split}')
-        os.makedirs(out_dir, exist_ok=True)
-        with open(osp.join(out_dir, f'eigen_{split}_files_with_gt.txt'),
-                  'w') as f:
-            f.write(''.join(line + '\n' for line in lines))
+        write_lines_atomic(
+            osp.join(out_dir, f'eigen_{split}_files_with_gt.txt'), lines)
         summary[split] = dict(
             frames=len(lines),
             with_depth=sum(line.split()[1] != 'None' for line in lines))

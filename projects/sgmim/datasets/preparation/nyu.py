@@ -16,10 +16,12 @@ before the first digit)::
     OUT/annotations/{train,test}/<sceneType>_%06d.png  (uint16 millimetres,
                                                          0 = invalid)
 
-``%06d`` is the 1-based index in the labeled ``.mat``. mmseg's own
-``tools/dataset_converters/nyu.py`` only re-arranges the BTS-preprocessed
-``nyu.zip`` (``nyu_{train,test}.txt`` lists); it does not read the official
-``.mat`` files, hence this module.
+``%06d`` is the 1-based index in the labeled ``.mat``. This is the split of
+the ``configs/benchmarks/glpdepth/*_nyu-labeled795-480x480.py`` config; the
+NYU configs' default, the 24231-frame BTS split, comes from
+:mod:`.nyu_sync`. mmseg's own ``tools/dataset_converters/nyu.py`` only
+re-arranges the BTS-preprocessed ``nyu.zip`` (``nyu_{train,test}.txt``
+lists); it does not read the official ``.mat`` files, hence this module.
 """
 import os
 import os.path as osp

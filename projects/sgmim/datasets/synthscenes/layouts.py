@@ -229,25 +229,53 @@ class COCOLayout(_SingleViewLayout):
 
 
 class NYULayout(_SingleViewLayout):
-    """mmseg ``NYUDataset``: ``nyu/images/{train,test}/<style>_%06d.jpg`` and
-    ``nyu/annotations/{train,test}/<style>_%06d.png`` (uint16 mm, 0 invalid).
-    The style names belong to mmseg's NYU scene-category list."""
+    """The same views in both NYUv2 layouts (depth uint16 mm, 0 invalid;
+    the style names belong to mmseg's NYU scene-category list):
+
+    * mmseg ``NYUDataset`` (the labeled-split layout):
+      ``nyu/images/{train,test}/<style>_%06d.jpg`` and
+      ``nyu/annotations/{train,test}/<style>_%06d.png``;
+    * BTS "sync" release + file lists (the NYU configs' default):
+      ``nyu/sync/<style>_%04d/{rgb,sync_depth}_%05d.{jpg,png}`` (train, a
+      scene folder per view), ``nyu/official_splits/test/<style>/
+      {rgb,sync_depth}_%05d.{jpg,png}`` (test) and
+      ``nyu/nyudepthv2_{train,test}_files_with_gt.txt``, lines
+      ``<rgb> <depth> <focal>`` with a leading ``/`` in the train list,
+      as BTS's.
+    """
 
     name = 'nyu'
     splits = {'train': 'num_train', 'test': 'num_val'}
+    bts_dirs = {'train': 'sync', 'test': os.path.join('official_splits',
+                                                       'test')}
 
     def run(self, job, seed, options, out_dir):
         style, _, view, _ = self.render(job, seed, options)
         stem = f'{style}_{job.index:06d}'
         root = self.root(out_dir)
+        depth = to_uint16_mm(view['depth'])
         write_jpeg(os.path.join(root, 'images', job.split, stem + '.jpg'),
                    view['rgb'])
         write_png(os.path.join(root, 'annotations', job.split, stem + '.png'),
-                  to_uint16_mm(view['depth']))
-        return {}
+                  depth)
+        if job.split == 'train':
+            folder, lead = f'{style}_{job.index:04d}', '/'
+        else:
+            folder, lead = style, ''
+        rgb = f'{folder}/rgb_{job.index:05d}.jpg'
+        gt = f'{folder}/sync_depth_{job.index:05d}.png'
+        bts_root = os.path.join(root, self.bts_dirs[job.split])
+        write_jpeg(os.path.join(bts_root, rgb), view['rgb'])
+        write_png(os.path.join(bts_root, gt), depth)
+        return {'line': f'{lead}{rgb} {lead}{gt} {view["K"][0, 0]:.4f}'}
 
     def finalize(self, jobs_and_records, options, out_dir):
-        """Nothing to index: mmseg lists the image folder."""
+        """The BTS file lists (mmseg lists the NYUDataset image folders)."""
+        for split in self.splits:
+            write_lines(
+                os.path.join(self.root(out_dir),
+                             f'nyudepthv2_{split}_files_with_gt.txt'),
+                [r['line'] for j, r in jobs_and_records if j.split == split])
 
 
 class _SequenceLayout(_Layout):

@@ -5,6 +5,8 @@ from .kb_crop import KBCrop
 from .joint_transforms import JointRandomFlip, JointRandomResizedCrop
 from .loading import LoadStructureMap, StructureMapError
 from .masking import SelectiveGuidanceMaskGenerator
+from .photometric import (HueSaturationValue, RandomBrightnessContrast,
+                          RandomGamma)
 from .structure_map import (FormatStructureMap, StructureMapStandardize,
                             standardize_structure_map)
 
@@ -12,5 +14,6 @@ __all__ = [
     'LoadStructureMap', 'StructureMapError', 'JointRandomResizedCrop',
     'JointRandomFlip', 'StructureMapStandardize', 'standardize_structure_map',
     'FormatStructureMap', 'SelectiveGuidanceMaskGenerator', 'KBCrop',
-    'VerticalCutDepth'
+    'VerticalCutDepth', 'RandomBrightnessContrast', 'RandomGamma',
+    'HueSaturationValue'
 ]

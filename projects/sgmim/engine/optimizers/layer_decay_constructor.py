@@ -11,7 +11,6 @@ fall back to the root, so the same config line works in all three runners.
 import logging
 from typing import Callable, Dict, List, Optional, Tuple
 
-import torch
 from mmengine.logging import print_log
 from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS
 from torch import nn
@@ -172,6 +171,9 @@ class LayerDecayOptimWrapperConstructor(GroupedOptimWrapperConstructor):
         ...     paramwise_cfg=dict(layer_decay_rate=0.65))
     """
 
+    default_no_decay_names = DEFAULT_NO_DECAY_NAMES
+    default_no_decay_flat = True
+
     def __init__(self, optim_wrapper_cfg: dict,
                  paramwise_cfg: Optional[dict] = None):
         paramwise_cfg = dict(paramwise_cfg or {})
@@ -183,9 +185,6 @@ class LayerDecayOptimWrapperConstructor(GroupedOptimWrapperConstructor):
         if not 0. < rate <= 1.:
             raise ValueError(f'layer_decay_rate must be in (0, 1], got {rate}')
         self.layer_decay_rate = rate
-        self.no_decay_names = tuple(
-            paramwise_cfg.pop('no_decay_names', DEFAULT_NO_DECAY_NAMES))
-        self.no_decay_flat = bool(paramwise_cfg.pop('no_decay_flat', True))
         # accepted for configs written for mmseg's / mmdet's constructors
         self.num_layers = paramwise_cfg.pop('num_layers', None)
         decay_type = paramwise_cfg.pop('decay_type', 'layer_wise')
@@ -197,12 +196,6 @@ class LayerDecayOptimWrapperConstructor(GroupedOptimWrapperConstructor):
             raise ValueError('LayerDecayOptimWrapperConstructor needs '
                              'optimizer.lr to scale it.')
 
-    def is_no_decay(self, name: str, param: torch.Tensor) -> bool:
-        """Whether the built-in rule gives ``name`` weight decay 0."""
-        if self.no_decay_flat and param.ndim <= 1:
-            return True
-        return any(part in self.no_decay_names for part in name.split('.'))
-
     def param_groups(self, model: nn.Module) -> List[dict]:
         """The optimizer's param groups for ``model`` (see class doc)."""
         backbone, prefix, kind = find_backbone(model)
@@ -213,10 +206,10 @@ class LayerDecayOptimWrapperConstructor(GroupedOptimWrapperConstructor):
                 f'{type(backbone).__name__} backbone has {num_layers} blocks '
                 '(leave num_layers out: it is read from the model).')
         names = {id(p): n for n, p in model.named_parameters()}
-        custom_keys = self.paramwise_cfg.get('custom_keys', {})
 
         per_param: List[dict] = []
         self.add_params(per_param, model)  # custom_keys, *_decay_mult, ...
+        self.exempt_from_decay(per_param, names)
 
         for group in per_param:
             (param, ) = group['params']
@@ -229,12 +222,6 @@ class LayerDecayOptimWrapperConstructor(GroupedOptimWrapperConstructor):
                 layer_id = num_layers + 1
             scale = self.layer_decay_rate**(num_layers + 1 - layer_id)
             group['lr'] = group.get('lr', self.base_lr) * scale
-            custom = any(key in name for key in custom_keys)
-            if not custom and 'weight_decay' not in group:
-                if self.is_no_decay(name, param):
-                    group['weight_decay'] = 0.
-                elif self.base_wd is not None:
-                    group['weight_decay'] = self.base_wd
             group.update(layer_id=layer_id, lr_scale=scale)
 
         groups = merge_param_groups(per_param, names)

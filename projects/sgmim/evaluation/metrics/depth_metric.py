@@ -28,7 +28,8 @@ __all__ = ['DEPTH_METRICS', 'compute_depth_metrics', 'DepthEvalMetric']
 DEPTH_METRICS = ('d1', 'd2', 'd3', 'abs_rel', 'sq_rel', 'rmse', 'rmse_log',
                  'log10', 'silog')
 
-SILOG_CONVENTIONS = ('bts', 'mmseg')
+#: ``'glpdepth'`` names the same formula as ``'mmseg'`` (GLPDepth's code).
+SILOG_CONVENTIONS = ('bts', 'mmseg', 'glpdepth')
 
 ArrayLike = Union[Tensor, np.ndarray]
 
@@ -76,11 +77,14 @@ def compute_depth_metrics(pred: ArrayLike,
         rmse_log = sqrt(mean(d²))
         log10    = mean(|log10 p − log10 g|)
         silog    = 100 · sqrt(mean(d²) − mean(d)²)        ('bts', default)
-                 = sqrt(mean(d²) − 0.5 · mean(d)²)          ('mmseg')
+                 = sqrt(mean(d²) − 0.5 · mean(d)²)   ('mmseg', 'glpdepth')
 
-    ``'bts'`` is the scale-invariant log error of BTS / GLPDepth / the KITTI
-    benchmark, the convention of published numbers; ``'mmseg'`` reproduces
-    mmseg 1.2.2's ``DepthMetric`` (the SiLog training loss, ``λ = 0.5``).
+    ``'bts'`` is the scale-invariant log error of BTS's evaluation and of
+    the KITTI depth benchmark (SILog, ×100, λ = 1). ``'mmseg'`` is the
+    SiLog training loss (λ = 0.5, no ×100) as a metric: what mmseg 1.2.2's
+    ``DepthMetric`` and the GLPDepth-based code report, including the
+    dark-secrets authors' depth code (SwinTransformer/MIM-Depth-Estimation
+    ``utils/metrics.py`` L28).
 
     Args:
         pred (Tensor | np.ndarray): Predicted depth, (H, W) / (1, H, W) /
@@ -92,7 +96,8 @@ def compute_depth_metrics(pred: ArrayLike,
         max_depth (float): Upper evaluation bound. Defaults to inf.
         crop_type (str, optional): ``None``, ``'nyu'``, ``'garg'`` or
             ``'eigen'`` (see :mod:`.depth_crops`). Defaults to None.
-        silog_convention (str): ``'bts'`` or ``'mmseg'``. Defaults to 'bts'.
+        silog_convention (str): ``'bts'``, ``'mmseg'`` or ``'glpdepth'``
+            (the same as ``'mmseg'``). Defaults to 'bts'.
 
     Returns:
         dict[str, float] | None: The nine metrics, or ``None`` when no pixel
@@ -162,10 +167,12 @@ class DepthEvalMetric(BaseMetric):
     valid, cropped pixels; the reported value of each metric is the **mean
     over images** of the per-image values (as mmseg's ``DepthMetric`` and
     GLPDepth do; images without any valid pixel are skipped and counted in
-    the log).  ``silog`` follows BTS / GLPDepth,
+    the log).  ``silog`` follows BTS (and the KITTI benchmark),
     ``100·sqrt(mean d² − (mean d)²)`` with ``d = log p − log g``, unless
-    ``silog_convention='mmseg'`` (mmseg 1.2.2's ``sqrt(mean d² −
-    0.5·(mean d)²)``).
+    ``silog_convention='glpdepth'`` (or ``'mmseg'``):
+    ``sqrt(mean d² − 0.5·(mean d)²)``, the
+    convention of mmseg 1.2.2, GLPDepth and the dark-secrets authors' depth
+    code (compare their ``silog`` with the latter).
 
     The prediction ``pred_depth_map`` and ground truth ``gt_depth_map``
     (``PixelData``, ``(1, H, W)``) of each ``SegDataSample`` must have the
@@ -185,7 +192,8 @@ class DepthEvalMetric(BaseMetric):
         crop_type (str, optional): Evaluation crop, ``None``, ``'nyu'``,
             ``'garg'`` or ``'eigen'`` (``'nyu_crop'``, ``'garg_crop'``,
             ``'eigen_crop'`` accepted). Defaults to None.
-        silog_convention (str): ``'bts'`` or ``'mmseg'``. Defaults to 'bts'.
+        silog_convention (str): ``'bts'``, ``'mmseg'`` or ``'glpdepth'``
+            (the same as ``'mmseg'``). Defaults to 'bts'.
         depth_scale_factor (float): Predictions written to ``output_dir``
             are ``uint16(p · depth_scale_factor)`` PNGs (1000 for NYU mm,
             256 for KITTI). Defaults to 1.0.

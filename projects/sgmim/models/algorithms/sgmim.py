@@ -18,9 +18,13 @@ class SGMIM(BaseSelfSupervisor):
 
     ``L = λ_I·L_I + λ_S·L_S`` with
     ``L_I = |D_I(I_F) - x|_1`` averaged over masked image pixels
-    (``M_I = 1``) and ``L_S = |D_S(I_SF) - s|_1`` averaged over pixels where
-    the image is visible (``M_I = 0``), where ``I_F = Enc(x, M_I)[-1]`` and
-    ``I_SF = guidance_neck(I_F, s, M_S)``.
+    (``M_I = 1``) and ``L_S = |D_S(I_SF) - s|_1`` averaged over masked
+    structure pixels (``M_S = 1``), where ``I_F = Enc(x, M_I)[-1]`` and
+    ``I_SF = guidance_neck(I_F, s, M_S)``. With complementary masks
+    (``M_S = 1 - M_I``, the paper's default) the structure-masked pixels are
+    the image-visible ones; with independent masks (the "random" ablation)
+    they are not, and L_S still scores only the map pixels the model did
+    not see.
 
     Each data sample carries ``mask`` (h0, w0) (``M_I``, 1 = masked image
     patch), ``structure_map`` (1, H, W) (``s``) and ``structure_mask``
@@ -41,15 +45,16 @@ class SGMIM(BaseSelfSupervisor):
         structure_loss_weight (float): λ_S. Defaults to 1.0.
         sparse_structure_branch (bool): Compute the structure branch only
             where it reaches L_S: the extractor on the visible map tokens,
-            the fusion, ``D_S`` and L_S on the tokens holding an
-            image-visible pixel (``forward_tokens`` of the guidance neck and
+            the fusion, ``D_S`` and L_S on the tokens holding a
+            structure-masked pixel (``forward_tokens`` of the guidance neck and
             of ``D_S``, whose 1×1 conv + pixel shuffle maps each token to its
             own pixels). L_S weighs only those pixels, so the loss and every
             gradient are those of the full computation. Used when every
             sample has the same number of such tokens (SG-MIM's mask
             generator draws a fixed count; mask patches no smaller than the
             encoder's stride keep tokens wholly visible or masked), else the
-            full computation runs. Set False only with a structure decoder
+            full computation runs. Exact for complementary and random
+            masks alike. Set False only with a structure decoder
             that mixes tokens. Defaults to True.
         data_preprocessor (dict | nn.Module, optional): Defaults to None
             (``SelfSupDataPreprocessor``).
@@ -115,8 +120,8 @@ class SGMIM(BaseSelfSupervisor):
 
         # found before the encoder is queued: it reads counts back from the
         # device, which would otherwise wait for the encoder's kernels
-        query_index = (_image_visible_token_index(mask,
-                                                  self.guidance_neck.grid)
+        query_index = (_token_index_covering(structure_mask,
+                                             self.guidance_neck.grid)
                        if self.sparse_structure_branch else None)
         key_index = (self.guidance_neck.visible_key_index(structure_mask)
                      if query_index is not None else None)
@@ -126,11 +131,11 @@ class SGMIM(BaseSelfSupervisor):
             fused = self.guidance_neck(img_latent, structure_map,
                                        structure_mask, self.backbone)
             loss_structure = self.structure_head.loss(
-                self.structure_neck(fused), structure_map, 1. - mask)
+                self.structure_neck(fused), structure_map, structure_mask)
         else:
             loss_structure = self._structure_loss_at(
                 query_index, key_index, img_latent, structure_map,
-                structure_mask, mask)
+                structure_mask)
         return dict(
             loss_img=self.image_loss_weight * loss_img,
             loss_structure=self.structure_loss_weight * loss_structure)
@@ -139,14 +144,13 @@ class SGMIM(BaseSelfSupervisor):
                            key_index: Optional[torch.Tensor],
                            img_latent: torch.Tensor,
                            structure_map: torch.Tensor,
-                           structure_mask: torch.Tensor,
-                           mask: torch.Tensor) -> torch.Tensor:
+                           structure_mask: torch.Tensor) -> torch.Tensor:
         """L_S computed on the tokens ``query_index`` (B, K) only, with the
         structure tokens ``key_index`` as keys (see the guidance neck's
         ``forward_tokens``); equal to the full L_S when the queries hold
-        every image-visible pixel.
+        every structure-masked pixel.
 
-        ``L_S = Σ_p (1 - M_I)_p |D_S(I_SF)_p - s_p| / Σ_p (1 - M_I)_p`` over
+        ``L_S = Σ_p (M_S)_p |D_S(I_SF)_p - s_p| / Σ_p (M_S)_p`` over
         the pixels p of the query tokens' patches (the structure head's
         ``PixelReconstructionLoss`` with a pixel weight, as ``SimMIMHead``
         applies it).
@@ -157,10 +161,10 @@ class SGMIM(BaseSelfSupervisor):
         pred = self.structure_neck.forward_tokens(fused)  # (B, K, c, r, r)
         stride = pred.shape[-1]
         target = gather_tokens(patchify(structure_map, stride), query_index)
-        # (1 - M_I) of the query tokens' mask patches, then per pixel
+        # M_S of the query tokens' mask patches, then per pixel
         patch_size = self.structure_head.patch_size
         cells = stride // patch_size  # mask patches per token side
-        weight = gather_tokens(patchify((1. - mask)[:, None], cells),
+        weight = gather_tokens(patchify(structure_mask[:, None], cells),
                                query_index).view(*pred.shape[:2], 1, cells,
                                                  cells)
         weight = weight.repeat_interleave(patch_size, 3).repeat_interleave(
@@ -183,18 +187,18 @@ def _as_batch(inputs: Union[torch.Tensor, Sequence[torch.Tensor]]
     return inputs
 
 
-def _image_visible_token_index(mask: torch.Tensor, grid: Sequence[int]
-                               ) -> Optional[torch.Tensor]:
+def _token_index_covering(selected: torch.Tensor, grid: Sequence[int]
+                          ) -> Optional[torch.Tensor]:
     """Indices (B, K) of the tokens of the (h, w) grid covering at least one
-    image-visible patch of ``mask`` (B, h0, w0) (1 = masked), from
-    ``uniform_index``; None when the patch grid is not a multiple of the
-    token grid or the samples' counts differ (the encoder then checks the
-    grid against the image)."""
-    (h0, w0), (h, w) = mask.shape[1:], grid
+    selected patch of ``selected`` (B, h0, w0) (1 = selected; SG-MIM: the
+    structure-masked patches, ``M_S = 1``), from ``uniform_index``; None when
+    the patch grid is not a multiple of the token grid or the samples'
+    counts differ (the encoder then checks the grid against the image)."""
+    (h0, w0), (h, w) = selected.shape[1:], grid
     if h0 % h or w0 % w:
         return None
-    visible = F.max_pool2d((1. - mask)[:, None], (h0 // h, w0 // w))
-    return uniform_index(visible.flatten(1) > 0)
+    covered = F.max_pool2d(selected[:, None], (h0 // h, w0 // w))
+    return uniform_index(covered.flatten(1) > 0)
 
 
 def _stack(data_samples: List[DataSample], field: str,

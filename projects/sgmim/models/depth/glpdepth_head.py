@@ -5,7 +5,7 @@ shared with :class:`~sgmim.models.depth.DPTDepthHead` (the one of mmseg's
 ``VPDDepthHead``).
 """
 import math
-from typing import List, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -16,11 +16,19 @@ from mmseg.registry import MODELS
 from mmseg.utils import SampleList
 from torch import Tensor
 
-__all__ = ['DepthHeadMixin', 'GLPDepthHead']
+__all__ = ['DepthHeadMixin', 'GLPDepthHead', 'GLPDEPTH_AUTHORS_INIT_CFG']
 
 DEPTH_INIT_CFG = dict(
     type='TruncNormal', std=0.02, bias=0.,
     layer=['Conv2d', 'ConvTranspose2d'])
+# The authors' initialisation (SwinTransformer/MIM-Depth-Estimation,
+# models/model.py, GLPDepth.__init__ and Decoder.init_weights): every Conv2d
+# and ConvTranspose2d N(0, 0.001²) with zero bias, BatchNorm weight 1, bias 0.
+GLPDEPTH_AUTHORS_INIT_CFG = [
+    dict(type='Normal', std=0.001, bias=0.,
+         layer=['Conv2d', 'ConvTranspose2d']),
+    dict(type='Constant', val=1., bias=0., layer='_BatchNorm')
+]
 
 
 class DepthHeadMixin:
@@ -141,19 +149,31 @@ class GLPDepthHead(DepthHeadMixin, BaseDecodeHead):
 
         x (B, C_in, H/s, W/s)
         -> n × [ConvTranspose2d 2×2 stride 2 (no bias) -> BN -> ReLU]   (H/4)
-        -> Conv 3×3 -> BN -> ReLU
+        -> Conv 3×3 (to C_h) -> BN -> ReLU
         -> 2 × bilinear upsampling ×2                                   (H)
-        -> Conv 3×3 -> ReLU -> Conv 3×3 (to 1 channel)
+        -> Conv 3×3 (C_h) -> ReLU -> Conv 3×3 (to 1 channel)
         depth = sigmoid(·) · max_depth                        (B, 1, H, W)
 
-    Every layer has ``channels`` filters. Swin (s = 32): 3 deconvolutions,
-    as REFERENCE §5; ViT-B/16 (s = 16): 2. The output is at stride 1; the
-    loss and ``predict_by_feat`` resize it to the ground truth / input
+    The deconvolutions have ``channels`` filters, the three convolutions
+    ``C_h = head_channels`` (default: ``channels`` too, the paper's text:
+    32 filters everywhere). Swin (s = 32): 3 deconvolutions, as REFERENCE
+    §5; ViT-B/16 (s = 16): 2. The output is at stride 1; the loss and
+    ``predict_by_feat`` resize it to the ground truth / input
     (:class:`DepthHeadMixin`, SiLog loss by default).
+
+    The authors' code (SwinTransformer/MIM-Depth-Estimation,
+    ``models/model.py``) widens the convolutions to the encoder's
+    ``embed_dim`` (128 for Swin-B / SwinV2-B, 192 for L) and initialises
+    with N(0, 0.001²): ``head_channels=128`` with
+    ``init_cfg=GLPDEPTH_AUTHORS_INIT_CFG``.
 
     Args:
         in_channels (int): Channels of the selected stage (1024 for Swin-B).
-        channels (int): Filters of every decoder layer. Defaults to 32.
+        channels (int): Filters of the deconvolutions (and of the
+            convolutions unless ``head_channels``). Defaults to 32.
+        head_channels (int, optional): Filters of the convolution after the
+            deconvolutions and width of the prediction convolutions (the
+            last maps to 1 channel); None is ``channels``. Defaults to None.
         in_index (int): Stage taken from the backbone outputs. Defaults to -1.
         in_stride (int): Stride of that stage w.r.t. the input.
             Defaults to 32.
@@ -164,12 +184,14 @@ class GLPDepthHead(DepthHeadMixin, BaseDecodeHead):
         align_corners (bool): Of the bilinear resizes. Defaults to False.
         loss_decode (dict | list[dict]): Defaults to
             ``dict(type='SiLogLoss')``.
-        init_cfg (dict): Defaults to TruncNormal(0.02) on the convolutions.
+        init_cfg (dict | list[dict]): Defaults to TruncNormal(0.02) on the
+            convolutions; ``GLPDEPTH_AUTHORS_INIT_CFG`` is the authors' code.
     """
 
     def __init__(self,
                  in_channels: int,
                  channels: int = 32,
+                 head_channels: Optional[int] = None,
                  in_index: int = -1,
                  in_stride: int = 32,
                  max_depth: float = 10.,
@@ -186,6 +208,11 @@ class GLPDepthHead(DepthHeadMixin, BaseDecodeHead):
                              f'{in_stride!r}')
         if max_depth <= 0:
             raise ValueError(f'max_depth must be > 0, got {max_depth}')
+        if head_channels is None:
+            head_channels = channels
+        if not isinstance(head_channels, int) or head_channels < 1:
+            raise ValueError('head_channels must be a positive int or None, '
+                             f'got {head_channels!r}')
         super().__init__(
             in_channels,
             channels,
@@ -204,6 +231,7 @@ class GLPDepthHead(DepthHeadMixin, BaseDecodeHead):
         self.in_stride = in_stride
         self.max_depth = float(max_depth)
         self.num_deconvs = int(math.log2(in_stride)) - 2
+        self.head_channels = head_channels
 
         layers = []
         c_in = in_channels
@@ -216,11 +244,12 @@ class GLPDepthHead(DepthHeadMixin, BaseDecodeHead):
             c_in = channels
         self.deconv_layers = nn.Sequential(*layers)
         self.conv = nn.Sequential(
-            nn.Conv2d(c_in, channels, 3, padding=1),
-            build_norm_layer(norm_cfg, channels)[1], nn.ReLU(inplace=True))
+            nn.Conv2d(c_in, head_channels, 3, padding=1),
+            build_norm_layer(norm_cfg, head_channels)[1],
+            nn.ReLU(inplace=True))
         self.depth_pred_layer = nn.Sequential(
-            nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(channels, 1, 3, padding=1))
+            nn.Conv2d(head_channels, head_channels, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(head_channels, 1, 3, padding=1))
 
     def forward(self, inputs: Sequence[Tensor]) -> Tensor:
         """Backbone outputs -> depth (B, 1, in_stride·h, in_stride·w)."""

@@ -1,0 +1,491 @@
+"""tools/analysis_tools/synth_study.py: its statistics against scipy, its
+tables against the per-run results, resuming, and its errors.
+
+Most tests swap ``tools/train.py`` / ``tools/test.py`` for two tiny fake
+scripts (same arguments and outputs, deterministic metrics from the seed and
+the pre-trained checkpoint), so that a 3-seed grid runs in seconds; one test
+runs a 1-seed grid through the real tools on generated SynthScenes data."""
+import argparse
+import importlib.util
+import json
+import math
+import re
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mmengine.config import DictAction
+from scipy import stats
+from tool_helpers import CONFIGS, TOOLS, run_tool
+
+from sgmim.analysis import study as st
+from sgmim.analysis.study_stats import (paired_difference, summarize,
+                                        t_half_width, verdict)
+
+_SPEC = importlib.util.spec_from_file_location(
+    'synth_study', TOOLS / 'analysis_tools' / 'synth_study.py')
+tool = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(tool)
+
+SIMMIM = CONFIGS / ('synth/simmim_swin-nano-w3_1xb16-coslr-20e_'
+                    'synthscenes-96px.py')
+UPERNET = CONFIGS / ('synth/upernet_swin-nano-w7_1xb4-40it_'
+                     'synthscenes-ade-128x128.py')
+
+
+# --- statistics ------------------------------------------------------------
+
+@pytest.mark.parametrize('values', [[0.3, 0.5, 0.4], [12.0, 15.5],
+                                    [1.0, 1.1, 0.7, 0.95, 1.3]])
+def test_summarize_matches_a_loop_and_scipy(values):
+    n = len(values)
+    mean = sum(values) / n
+    std = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+    low, high = stats.t.interval(0.95, n - 1, loc=mean,
+                                 scale=std / math.sqrt(n))
+    s = summarize(values)
+    assert s.n == n
+    assert s.mean == pytest.approx(mean, rel=1e-12)
+    assert s.std == pytest.approx(std, rel=1e-12)
+    assert s.interval == pytest.approx((low, high), rel=1e-12)
+
+
+def test_one_value_has_no_spread():
+    s = summarize([2.5])
+    assert (s.n, s.mean) == (1, 2.5)
+    assert math.isnan(s.std) and math.isnan(s.half_width)
+    assert math.isnan(t_half_width(1.0, 1))
+    assert verdict(s, 'higher') == ''
+
+
+def test_paired_difference_is_the_paired_t_interval():
+    a = {0: 0.61, 1: 0.58, 2: 0.66, 3: 0.60}
+    b = {0: 0.55, 1: 0.57, 2: 0.59, 3: 0.52, 9: 0.1}  # seed 9: unpaired
+    seeds = sorted(a)
+    ttest = stats.ttest_rel([a[s] for s in seeds], [b[s] for s in seeds])
+    d = paired_difference(a, b)
+    assert d.n == 4
+    assert d.interval == pytest.approx(tuple(ttest.confidence_interval(0.95)),
+                                       rel=1e-10)
+    assert d.mean / (d.std / math.sqrt(d.n)) == pytest.approx(ttest.statistic)
+    with pytest.raises(ValueError, match='no seed in common'):
+        paired_difference({0: 1.0}, {1: 1.0})
+
+
+@pytest.mark.parametrize('diffs, direction, expected', [
+    ([1.0, 1.2, 0.9], 'higher', 'better'), ([1.0, 1.2, 0.9], 'lower', 'worse'),
+    ([-1.0, -1.2, -0.9], 'lower', 'better'), ([-1.0, 1.2], 'higher', '~')])
+def test_verdict_follows_the_metric_direction(diffs, direction, expected):
+    assert verdict(summarize(diffs), direction) == expected
+
+
+def test_options_reach_the_tools_as_written():
+    options = st.flatten_options(dict(
+        train_cfg=dict(max_iters=2), val_cfg=None, a=dict(b=[1, 2.5]),
+        t=(3, 4), flag=True, name='x.py', **{'dotted.key': 0}))
+    assert options['train_cfg.max_iters'] == 2 and options['dotted.key'] == 0
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parsed = parser.parse_args(['--cfg-options', *st.option_args(options)])
+    assert parsed.cfg_options == options
+    with pytest.raises(TypeError, match='a dict inside a list'):
+        st.option_args({'x': [dict(a=1)]})
+
+
+# --- fake tools ------------------------------------------------------------
+
+FAKE_TRAIN = '''
+import argparse, json, pathlib, sys
+p = argparse.ArgumentParser()
+p.add_argument('config'); p.add_argument('--work-dir')
+p.add_argument('--cfg-options', nargs='+', default=[])
+a = p.parse_args()
+if 'fail' in a.config:
+    print('fake training failed: no such thing'); sys.exit(3)
+w = pathlib.Path(a.work_dir); w.mkdir(parents=True, exist_ok=True)
+ckpt = w / 'iter_1.pth'
+ckpt.write_text(json.dumps(dict(
+    config=a.config, options=dict(o.split('=', 1) for o in a.cfg_options))))
+(w / 'last_checkpoint').write_text(str(ckpt))
+'''
+FAKE_TEST = '''
+import argparse, hashlib, json, pathlib
+p = argparse.ArgumentParser()
+p.add_argument('config'); p.add_argument('checkpoint')
+p.add_argument('--work-dir'); p.add_argument('--cfg-options', nargs='+')
+a = p.parse_args()
+tuned = json.loads(pathlib.Path(a.checkpoint).read_text())
+pre = tuned['options'].get('model.backbone.init_cfg.checkpoint')
+pre = json.loads(pathlib.Path(pre).read_text()) if pre else {}
+key = (tuned['config'], tuned['options']['randomness.seed'],
+       pre.get('config'), pre.get('options', {}).get('randomness.seed'))
+u = [b / 255 for b in hashlib.sha256(repr(key).encode()).digest()]
+gain = 0 if not pre else 5 if 'a.py' in pre['config'] else 8
+out = pathlib.Path(a.work_dir) / '20260101_000000'
+out.mkdir(parents=True)
+(out / '20260101_000000.json').write_text(json.dumps(dict(
+    acc=40 + gain + u[0], err=0.5 - gain / 100 + 0.05 * u[1],
+    rmse=1 + u[2], time=0.1)))
+'''
+
+
+@pytest.fixture
+def fake(tmp_path, monkeypatch):
+    """A folder with fake tools, two method configs, two task configs and a
+    study file; the tools are counted as they are launched."""
+    tools = tmp_path / 'tools'
+    tools.mkdir()
+    (tools / 'train.py').write_text(FAKE_TRAIN)
+    (tools / 'test.py').write_text(FAKE_TEST)
+    monkeypatch.setattr(st, 'TOOLS', tools)
+    for name, body in (('a.py', 'train_cfg = dict(max_epochs=2)\n'),
+                       ('b.py', 'train_cfg = dict(max_epochs=2)\n'),
+                       ('seg.py', 'train_cfg = dict(max_iters=3)\n'
+                        'train_dataloader = dict(batch_size=2)\n'),
+                       ('depth.py', 'train_cfg = dict(max_iters=4)\n'),
+                       ('fail.py', 'train_cfg = dict(max_iters=4)\n')):
+        (tmp_path / name).write_text(body)
+    write_study(tmp_path / 'study.py')
+    monkeypatch.chdir(tmp_path)
+    launches = []
+    real = st.run_tool
+
+    def counting(script, args, log, cwd=None):
+        launches.append((script, Path(log).parent))
+        return real(script, args, log, cwd)
+
+    monkeypatch.setattr(st, 'run_tool', counting)
+    return tmp_path, launches
+
+
+def write_study(path, extra=''):
+    path.write_text(textwrap.dedent('''\
+        pretrain = {'random': None, 'A': 'a.py',
+                    'B': dict(config='b.py',
+                              cfg_options=dict(train_cfg=dict(max_epochs=3)))}
+        transfer = dict(
+            seg=dict(config='seg.py', metrics=dict(acc='higher', err='lower')),
+            depth=dict(config='depth.py', metrics=dict(rmse='lower')))
+        seeds = [0, 1, 2]
+        comparisons = [('B', 'A')]
+        ''') + extra)
+
+
+def study(*args):
+    tool.main(['study.py', '--work-dir', 'work', '--out', 'docs/study.md',
+               *map(str, args)])
+
+
+def rows(doc, section, task):
+    """Rows (lists of cells) of the table under ``## section`` /
+    ``### task``."""
+    part = doc.split(f'## {section}\n', 1)[1].split('\n## ', 1)[0]
+    part = part.split(f'### {task}\n', 1)[1].split('\n### ', 1)[0]
+    lines = [ln for ln in part.splitlines() if ln.startswith('|')][2:]
+    return [[c.strip() for c in ln.strip('|').split(' | ')] for ln in lines]
+
+
+def by_name(doc, section, task):
+    return {row[0]: row for row in rows(doc, section, task)}
+
+
+CELL = re.compile(r'^\*{0,2}([+-]?\d+\.(\d+))\*{0,2}(?: ± (\d+\.\d+))? '
+                  r'\[([+-]?\d+\.\d+), ([+-]?\d+\.\d+)\]')
+
+
+def parse_cell(text):
+    m = CELL.match(text)
+    assert m, text
+    tol = 0.51 * 10 ** -len(m.group(2))
+    numbers = [float(g) if g else None for g in m.group(1, 3, 4, 5)]
+    return numbers, tol
+
+
+def transfer_values(work, task, method, metric):
+    values = {}
+    folder = work / 'transfer' / task / method
+    for path in sorted(folder.glob('seed*/result.json')):
+        result = json.loads(path.read_text())
+        values[result['seed']] = result['metrics'][metric]
+    return values
+
+
+def test_tables_are_the_per_run_results_aggregated(fake, capsys):
+    root, launches = fake
+    study()
+    out = capsys.readouterr().out
+    assert out.count(': ran in ') == 3 * (2 + 3 * 2)
+    # per seed: 2 pre-trainings, 6 transfers of 2 tool runs each
+    assert len(launches) == 3 * (2 + 6 * 2)
+    doc = (root / 'docs' / 'study.md').read_text()
+    png = root / 'docs' / 'study.png'
+    assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+    assert '](study.png)' in doc
+    assert 'python tools/analysis_tools/synth_study.py study.py --work-dir ' \
+        'work --out docs/study.md' in doc
+    assert '| B | `b.py` | 3 epochs x batch ? | `train_cfg.max_epochs=3` |' \
+        in doc
+    assert '| seg | `seg.py` | 3 iters x batch 2 | acc ↑, err ↓ |' in doc
+
+    work = root / 'work'
+    for task, metrics in (('seg', ('acc', 'err')), ('depth', ('rmse',))):
+        table = by_name(doc, 'Results', task)
+        for column, metric in enumerate(metrics, 2):
+            for method in ('random', 'A', 'B'):
+                values = list(transfer_values(work, task, method,
+                                              metric).values())
+                assert len(values) == 3
+                n = len(values)
+                mean = float(np.mean(values))
+                std = float(np.std(values, ddof=1))
+                low, high = stats.t.interval(0.95, n - 1, loc=mean,
+                                             scale=std / math.sqrt(n))
+                (m, s, lo, hi), tol = parse_cell(table[method][column])
+                assert table[method][1] == '3'
+                assert [m, s, lo, hi] == pytest.approx(
+                    [mean, std, low, high], abs=tol)
+        diffs = by_name(doc, 'Paired differences', task)
+        assert list(diffs) == ['A − random', 'B − random', 'B − A']
+        for label, (a, b) in (('A − random', ('A', 'random')),
+                              ('B − A', ('B', 'A'))):
+            for column, metric in enumerate(metrics, 2):
+                va = transfer_values(work, task, a, metric)
+                vb = transfer_values(work, task, b, metric)
+                ttest = stats.ttest_rel([va[s] for s in range(3)],
+                                        [vb[s] for s in range(3)])
+                mean = np.mean([va[s] - vb[s] for s in range(3)])
+                (m, _, lo, hi), tol = parse_cell(diffs[label][column])
+                assert [m, lo, hi] == pytest.approx(
+                    [mean, *ttest.confidence_interval(0.95)], abs=tol)
+    # the fakes make pre-training help by 5 (A) and 8 (B) accuracy points
+    assert by_name(doc, 'Results', 'seg')['B'][2].startswith('**')
+    assert by_name(doc, 'Paired differences', 'seg')['B − random'][2] \
+        .endswith('better')
+    per_seed = rows(doc, 'Per-seed values', 'seg')
+    assert [r[:2] for r in per_seed] == [
+        [m, str(s)] for m in ('random', 'A', 'B') for s in range(3)]
+    for method, seed, acc, err, _ in per_seed:
+        metrics = json.loads((work / f'transfer/seg/{method}/seed{seed}/'
+                              'result.json').read_text())['metrics']
+        assert float(acc) == pytest.approx(metrics['acc'], abs=5e-5)
+        assert float(err) == pytest.approx(metrics['err'], abs=5e-5)
+    summary = json.loads((work / 'summary.json').read_text())
+    assert len(summary['summaries']) == 3 * 3
+
+
+def test_seed_s_transfers_the_encoder_of_seed_s(fake):
+    root, _ = fake
+    study()
+    for seed in range(3):
+        result = json.loads((root / f'work/transfer/seg/B/seed{seed}/'
+                             'result.json').read_text())
+        pretrained = root / f'work/pretrain/B/seed{seed}/iter_1.pth'
+        assert f'randomness.seed={seed}' in result['inputs']['train']
+        assert f'randomness.seed={seed}' in result['inputs']['test']
+        assert ('model.backbone.init_cfg.checkpoint=' + str(pretrained)
+                in result['inputs']['train'])
+        options = json.loads(pretrained.read_text())['options']
+        assert options['randomness.seed'] == str(seed)
+        assert options['train_cfg.max_epochs'] == '3'
+
+
+def test_resumes_and_reruns_only_what_is_missing_or_stale(fake, capsys):
+    root, launches = fake
+    work = root / 'work'
+    study()
+    results = sorted(work.rglob('result.json'))
+    stamps = {p: p.stat().st_mtime_ns for p in results}
+    tree = sorted(work.rglob('*'))
+    launches.clear()
+    capsys.readouterr()
+
+    study()  # everything done: nothing runs, nothing changes
+    assert launches == []
+    assert capsys.readouterr().out.count('skipped (result exists)') == 24
+    assert sorted(work.rglob('*')) == tree
+    assert {p: p.stat().st_mtime_ns for p in results} == stamps
+
+    (work / 'transfer/depth/A/seed1/result.json').unlink()
+    study()  # that run alone, fine-tuning and test
+    assert launches == [('train.py', work / 'transfer/depth/A/seed1'),
+                        ('test.py', work / 'transfer/depth/A/seed1')]
+
+    launches.clear()
+    (work / 'pretrain/B/seed2/result.json').unlink()
+    study()  # a new encoder: its transfers are stale too
+    assert {d for _, d in launches} == {
+        work / 'pretrain/B/seed2', work / 'transfer/seg/B/seed2',
+        work / 'transfer/depth/B/seed2'}
+    assert len(launches) == 5
+
+    launches.clear()
+    study('--cfg-options', 'transfer.depth.cfg_options.train_cfg.max_iters=9')
+    assert {d.parent.parent.name for _, d in launches} == {'depth'}
+    assert len(launches) == 3 * 3 * 2
+
+
+def test_only_aggregate_runs_nothing_and_names_missing_runs(fake, capsys):
+    root, launches = fake
+    study('--seeds', 0, 1)
+    (root / 'work/transfer/seg/random/seed1/result.json').unlink()
+    launches.clear()
+    study('--seeds', 0, 1, '--only-aggregate')
+    assert launches == []
+    doc = (root / 'docs/study.md').read_text()
+    assert '**Missing runs (1)**' in doc and 'seg <- random seed 1' in doc
+    assert by_name(doc, 'Results', 'seg')['random'][1] == '1'
+    assert by_name(doc, 'Results', 'seg')['A'][1] == '2'
+
+
+def test_a_failed_run_names_its_log_and_writes_no_report(fake):
+    root, _ = fake
+    write_study(root / 'study.py', "transfer['seg']['config'] = 'fail.py'\n")
+    with pytest.raises(SystemExit) as err:
+        study('--seeds', 0)
+    log = root / 'work/transfer/seg/random/seed0/train.log'
+    assert f'see {log}' in str(err.value)
+    assert 'fake training failed: no such thing' in str(err.value)
+    assert not (root / 'docs').exists()
+
+
+@pytest.mark.parametrize('extra, message', [
+    ("seed = 3\n", "top level: unknown key(s) 'seed'"),
+    ("pretrain['C'] = 'nowhere.py'\n",
+     "pretrain['C']: config file not found: nowhere.py"),
+    ("pretrain['C'] = dict(config='a.py', options={})\n",
+     "pretrain['C']: unknown key(s) 'options'"),
+    ("transfer['seg']['metrics']['acc'] = 'up'\n",
+     "transfer['seg'].metrics['acc'] must be \"higher\" or \"lower\""),
+    ("transfer['x'] = dict(config='seg.py')\n",
+     "transfer['x']: missing key 'metrics'"),
+    ("reference = 'C'\n", "reference 'C' is not a pretrain name"),
+    ("comparisons = [('B', 'C')]\n", "comparisons: ('B', 'C') is not a pair"),
+])
+def test_study_file_errors_name_the_file_and_key(fake, extra, message):
+    root, launches = fake
+    write_study(root / 'study.py', extra)
+    with pytest.raises(SystemExit) as err:
+        study()
+    assert str(err.value).startswith('[study] study.py: ')  # as given
+    assert message in str(err.value)
+    assert launches == []
+
+
+def test_a_metric_the_runs_lack_names_the_study_key(fake):
+    root, _ = fake
+    write_study(root / 'study.py', "transfer['depth']['metrics'] = "
+                "dict(d1='higher')\n")
+    with pytest.raises(SystemExit, match=re.escape(
+            "transfer['depth'].metrics: 'd1' is not a test metric")):
+        study('--seeds', 0)
+
+
+def test_the_shipped_study_file():
+    s = st.load_study(CONFIGS / 'synth/studies/sgmim_vs_simmim.py')
+    assert [m.name for m in s.methods] == ['random', 'SimMIM', 'SG-MIM']
+    assert s.methods[0].config is None
+    assert [t.name for t in s.tasks] == ['depth', 'UperNet']
+    assert s.tasks[0].metrics == dict(d1='higher', abs_rel='lower',
+                                      rmse='lower')
+    assert s.tasks[1].metrics == dict(mIoU='higher', aAcc='higher')
+    assert s.seeds == [0, 1, 2] and s.reference == 'random'
+    assert ('SG-MIM', 'SimMIM') in s.comparisons
+    assert all(e.config.is_file() for e in [*s.methods[1:], *s.tasks])
+
+
+# --- the real tools --------------------------------------------------------
+
+def test_real_tools_one_run_end_to_end(synth_workspace, tmp_path,
+                                       monkeypatch):
+    fast = dict(num_workers=0, persistent_workers=False)
+    (tmp_path / 'study.py').write_text(textwrap.dedent(f'''\
+        pretrain = {{'SimMIM': dict(
+            config='{SIMMIM}',
+            cfg_options=dict(train_cfg=dict(max_epochs=1),
+                             train_dataloader={fast!r}))}}
+        transfer = dict(seg=dict(
+            config='{UPERNET}', metrics=dict(mIoU='higher', aAcc='higher'),
+            cfg_options=dict(train_cfg=dict(max_iters=2), val_cfg=None,
+                             val_dataloader=None, val_evaluator=None,
+                             train_dataloader={fast!r},
+                             test_dataloader={fast!r})))
+        seeds = [1]
+        '''))
+    work, out = tmp_path / 'work', tmp_path / 'docs' / 'study.md'
+    args = [tmp_path / 'study.py', '--work-dir', work, '--out', out]
+    proc = run_tool('analysis_tools/synth_study.py', *args,
+                    cwd=synth_workspace)
+    assert proc.stdout.count(': ran in ') == 2
+    assert out.with_suffix('.png').stat().st_size > 0
+    doc = out.read_text()
+    assert '| SimMIM | `' in doc and '1 epochs x batch 16' in doc
+
+    pretrained = work / 'pretrain/SimMIM/seed1/epoch_1.pth'
+    run_dir = work / 'transfer/seg/SimMIM/seed1'
+    for log in (pretrained.parent / 'train.log', run_dir / 'train.log',
+                run_dir / 'test.log'):
+        assert re.search(r'^ +seed: 1$', log.read_text(), re.M), log
+    assert f'load backbone. in model from: {pretrained}' in (
+        run_dir / 'train.log').read_text()
+    result = json.loads((run_dir / 'result.json').read_text())
+    tested, = (run_dir / 'test').glob('*/*.json')  # tools/test.py's own
+    assert result['metrics'] == json.loads(tested.read_text())
+    row = by_name(doc, 'Results', 'seg')['SimMIM']
+    assert row[1] == '1'
+    for column, metric in ((2, 'mIoU'), (3, 'aAcc')):
+        assert float(row[column].strip('*')) == pytest.approx(
+            result['metrics'][metric], abs=5e-3)
+
+    # a second invocation (in-process, to count tool launches) runs nothing
+    monkeypatch.chdir(synth_workspace)
+    launches = []
+    monkeypatch.setattr(st, 'run_tool', lambda *a, **k: launches.append(a))
+    tree = sorted(work.rglob('*'))
+    tool.main(list(map(str, args)))
+    assert launches == [] and sorted(work.rglob('*')) == tree
+
+
+def test_study_data_is_generated_once_and_read_by_the_tools(fake,
+                                                            monkeypatch):
+    """``data``: the study's own SynthScenes set under WORK_DIR/data, made
+    once per seed and options; every tool runs in WORK_DIR (where the synth
+    configs' ``data/synthscenes`` roots point); other options regenerate it
+    and re-run every run."""
+    root, launches = fake
+    data = ("data = dict(seed=3, subsets=('nyu',), num_pretrain=0, "
+            "num_pretrain_val=0, num_train={n}, num_val=1, "
+            "num_trajectories=1)\n")
+    write_study(root / 'study.py', data.format(n=2))
+    cwds = []
+    counting = st.run_tool
+
+    def recording(script, args, log, cwd=None):
+        cwds.append(cwd)
+        return counting(script, args, log, cwd)
+
+    monkeypatch.setattr(st, 'run_tool', recording)
+    study('--seeds', 0)
+    work = (root / 'work').resolve()
+    manifest = work / 'data' / 'synthscenes' / 'synthscenes.json'
+    made = json.loads(manifest.read_text())
+    assert made['seed'] == 3 and made['counts'] == {
+        'nyu': {'train': 2, 'test': 1}}
+    assert len(cwds) == 2 + 6 * 2 and set(cwds) == {work}
+    stamp = manifest.stat().st_mtime_ns
+    study('--seeds', 0)
+    assert len(cwds) == 14 and manifest.stat().st_mtime_ns == stamp
+    write_study(root / 'study.py', data.format(n=3))
+    study('--seeds', 0)
+    assert len(cwds) == 28
+    assert json.loads(manifest.read_text())['counts']['nyu']['train'] == 3
+    assert not list((work / 'data').glob('.synthscenes*'))
+    doc = (root / 'docs' / 'study.md').read_text()
+    assert 'SynthScenes generated for the study (seed 3)' in doc
+
+
+def test_study_data_options_are_checked(fake):
+    root, _ = fake
+    write_study(root / 'study.py', 'data = dict(num_pretrian=4)\n')
+    with pytest.raises(SystemExit, match=r'study.py: data: .*num_pretrian'):
+        study()
