@@ -212,11 +212,10 @@ def test_extract_backbone_function():
     state = {'backbone.a': torch.ones(1), 'backbone.mask_token': torch.ones(1),
              'neck.b': torch.ones(1), 'backbone.mask_tokenizer': torch.ones(1)}
     kept, dropped = extract_backbone(state)
-    assert list(kept) == ['a', 'mask_tokenizer']
+    assert list(kept) == ['backbone.a', 'backbone.mask_tokenizer']
     assert sorted(dropped) == ['backbone.mask_token', 'neck.b']
-    kept, _ = extract_backbone(state, keep_prefix=True, drop=())
-    assert list(kept) == ['backbone.a', 'backbone.mask_token',
-                          'backbone.mask_tokenizer']
+    kept, _ = extract_backbone(state, keep_prefix=False, drop=())
+    assert list(kept) == ['a', 'mask_token', 'mask_tokenizer']
     with pytest.raises(KeyError, match='encoder.'):
         extract_backbone(state, prefix='encoder.')
 
@@ -233,7 +232,13 @@ def test_extract_backbone_tool(tmp_path, capsys):
     out = load_checkpoint_file(str(tmp_path / 'out' / 'backbone.pth'))
     assert out['meta']['source'] == str(src)
     assert out['meta']['source_meta'] == {'epoch': 1}
-    missing, unexpected = model.load_state_dict(out['state_dict'],
+    # the transfer configs' layout: backbone. keys, pre-training-only dropped
+    assert set(out['state_dict']) == set(state) - {
+        'backbone.mask_token', 'neck.decoder.weight'}
+    tool.main([str(src), str(tmp_path / 'out' / 'bare.pth'),
+               '--strip-prefix'])
+    bare = load_checkpoint_file(str(tmp_path / 'out' / 'bare.pth'))
+    missing, unexpected = model.load_state_dict(bare['state_dict'],
                                                 strict=False)
     assert (missing, unexpected) == (['mask_token'], [])
     assert not list((tmp_path / 'out').glob('*.tmp'))

@@ -1,14 +1,19 @@
 """A synth SG-MIM pre-training checkpoint initialises the encoders of the
 transfer configs (mmseg UperNet, mmdet Mask R-CNN) through their one
-``init_cfg.checkpoint`` key, with every encoder weight loaded."""
+``init_cfg.checkpoint`` key, with every encoder weight loaded; so does its
+encoder extracted by tools/model_converters/extract_backbone.py with the
+defaults, and tools/train.py fails on a checkpoint of another architecture."""
 import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner.checkpoint import _load_checkpoint
+from mmpretrain.registry import MODELS
 from tool_helpers import CONFIGS, run_tool
 
 SGMIM = CONFIGS / 'synth/sgmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-96px.py'
+SGMIM_VIT = (CONFIGS /
+             'synth/sgmim_vit-nano-p16_1xb16-coslr-20e_synthscenes-96px.py')
 TRANSFER = {
     'upernet': 'upernet_swin-nano-w7_1xb4-40it_synthscenes-ade-128x128.py',
     'mask_rcnn': 'mask-rcnn_swin-nano-w7_fpn_1xb4-40it_synthscenes-coco-128.py',
@@ -78,3 +83,48 @@ def test_random_init_when_no_checkpoint(sgmim_checkpoint):
     source = encoder_state(sgmim_checkpoint)
     weight = 'patch_embed.projection.weight'
     assert not torch.equal(model.backbone.state_dict()[weight], source[weight])
+
+
+def train_depth(workspace, work_dir, checkpoint, check=True):
+    """One iteration of the synth NYU depth config from ``checkpoint``."""
+    return run_tool(
+        'train.py', CONFIGS / 'synth' / TRANSFER['glpdepth_nyu'],
+        '--work-dir', work_dir, '--no-validate', '--cfg-options',
+        f'model.backbone.init_cfg.checkpoint={checkpoint}',
+        'train_cfg.max_iters=1', cwd=workspace, check=check)
+
+
+def test_train_fails_on_another_architecture(synth_workspace, tmp_path):
+    """A ViT pre-training checkpoint in the Swin depth config: an error that
+    names the file, not random weights with exit code 0."""
+    backbone = Config.fromfile(str(SGMIM_VIT)).model.backbone.to_dict()
+    state = MODELS.build(backbone).state_dict()
+    checkpoint = tmp_path / 'vit_epoch_1.pth'
+    torch.save({'state_dict': {'backbone.' + k: v for k, v in state.items()}},
+               checkpoint)
+    proc = train_depth(synth_workspace, tmp_path / 'work', checkpoint,
+                       check=False)
+    assert proc.returncode != 0
+    assert (f'EncoderCheckpointError: {checkpoint} does not fit '
+            'TransferSwinTransformer') in proc.stderr
+    assert 'missing keys (' in proc.stderr
+    assert 'unexpected keys (' in proc.stderr
+    assert 'size mismatch for patch_embed.projection.weight' in proc.stderr
+    assert not list((tmp_path / 'work').rglob('*.pth'))
+
+
+def test_extracted_backbone_trains(sgmim_checkpoint, synth_workspace,
+                                   tmp_path):
+    """extract_backbone.py with its defaults, then the file as
+    ``init_cfg.checkpoint``: every encoder key loads, none is missing."""
+    encoder = tmp_path / 'encoder.pth'
+    run_tool('model_converters/extract_backbone.py', sgmim_checkpoint,
+             encoder, cwd=synth_workspace)
+    proc = train_depth(synth_workspace, tmp_path / 'work', encoder)
+    log = proc.stdout + proc.stderr
+    assert (f'load backbone. in TransferSwinTransformer from: {encoder}'
+            in log)
+    for problem in ('missing keys', 'unexpected keys', 'does not fit',
+                    'expected transfer differences'):
+        assert problem not in log
+    assert (tmp_path / 'work' / 'iter_1.pth').is_file()

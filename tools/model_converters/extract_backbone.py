@@ -1,12 +1,14 @@
 """Keep the backbone of one of our pre-training checkpoints.
 
     python tools/model_converters/extract_backbone.py IN OUT \
-        [--prefix backbone.] [--drop mask_token [NAME ...]] [--keep-prefix]
+        [--prefix backbone.] [--drop mask_token [NAME ...]] [--strip-prefix]
 
-Writes ``{'state_dict': ..., 'meta': {...}}`` atomically. By default the
-prefix is stripped (load with ``init_cfg=dict(type='Pretrained',
-checkpoint=OUT)``); with ``--keep-prefix`` the keys keep ``backbone.`` (load
-with ``prefix='backbone.'``, as the benchmark configs do).
+Writes ``{'state_dict': ..., 'meta': {...}}`` atomically. By default the keys
+keep ``backbone.``, the layout of a full checkpoint, so OUT loads wherever
+the checkpoint did: ``--cfg-options model.backbone.init_cfg.checkpoint=OUT``
+in every transfer config (``prefix='backbone.'``), also with mmengine's own
+``Pretrained``. ``--strip-prefix`` writes bare encoder keys (our transfer
+configs load those too; plain ``load_state_dict`` into a backbone needs them).
 """
 import argparse
 import os.path as osp
@@ -28,8 +30,8 @@ def parse_args(argv=None):
     parser.add_argument('--drop', nargs='*', default=['mask_token'],
                         help='pre-training-only backbone entries to drop '
                         '(names after the prefix)')
-    parser.add_argument('--keep-prefix', action='store_true',
-                        help='keep the prefix on the output keys')
+    parser.add_argument('--strip-prefix', action='store_true',
+                        help='remove the prefix from the output keys')
     return parser.parse_args(argv)
 
 
@@ -39,12 +41,12 @@ def main(argv=None):
     state_dict = unwrap_state_dict(checkpoint, ('state_dict', ))
     try:
         kept, dropped = extract_backbone(state_dict, args.prefix, args.drop,
-                                         args.keep_prefix)
+                                         keep_prefix=not args.strip_prefix)
     except KeyError as err:
         sys.exit(f'error: {args.src}: {err.args[0]}')
     meta = dict(source=osp.abspath(args.src), converter='extract_backbone',
                 prefix=args.prefix, dropped=args.drop,
-                keep_prefix=args.keep_prefix)
+                keep_prefix=not args.strip_prefix)
     if isinstance(checkpoint.get('meta'), dict):
         meta['source_meta'] = checkpoint['meta']
     save_checkpoint_atomic(dict(state_dict=kept, meta=meta), args.dst)

@@ -17,7 +17,8 @@ model = dict(
         frozen_stages=3,
         norm_eval=True,
         init_cfg=dict(
-            type='Pretrained', checkpoint=None, prefix='backbone.')),
+            type='Pretrained', checkpoint=None, prefix='backbone.',
+            strict=True)),
     neck=dict(
         _delete_=True,
         type='LinearNeck',

@@ -9,7 +9,7 @@ _base_ = [
 ]
 model = dict(
     backbone=dict(type='TransferSwinTransformer',
-                  init_cfg=dict(checkpoint=None)))
+                  init_cfg=dict(checkpoint=None, strict=True)))
 # mmengine tags dicts inherited through 'mmpretrain::' with _scope_ and then
 # passes that key on to the collate function: declare it here, untagged.
 collate_fn = dict(_delete_=True, type='default_collate')

@@ -6,7 +6,7 @@ _base_ = [
     'mmpretrain::mae/benchmarks/vit-base-p16_8xb128-coslr-100e_in1k.py',
     '../../_base_/sgmim_imports.py',
 ]
-model = dict(backbone=dict(init_cfg=dict(checkpoint=None)))
+model = dict(backbone=dict(init_cfg=dict(checkpoint=None, strict=True)))
 # The cosine floor of each layer-decay group is min_lr x its lr_scale, as in
 # MAE's fine-tuning code (util/lr_sched.py scales the whole curve by
 # lr_scale); mmpretrain's recipe gives every group the absolute eta_min=1e-6.

@@ -5,4 +5,4 @@ _base_ = [
     'mmpretrain::mae/benchmarks/vit-base-p16_8xb2048-linear-coslr-90e_in1k.py',
     '../../_base_/sgmim_imports.py',
 ]
-model = dict(backbone=dict(init_cfg=dict(checkpoint=None)))
+model = dict(backbone=dict(init_cfg=dict(checkpoint=None, strict=True)))

@@ -22,4 +22,5 @@ model = dict(
         out_indices=(3, ),
         pad_small_map=True,
         init_cfg=dict(
-            type='Pretrained', checkpoint=None, prefix='backbone.')))
+            type='Pretrained', checkpoint=None, prefix='backbone.',
+            strict=True)))

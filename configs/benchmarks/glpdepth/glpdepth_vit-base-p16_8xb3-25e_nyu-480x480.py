@@ -12,5 +12,6 @@ model = dict(
         out_type='featmap',
         drop_path_rate=0.3,
         init_cfg=dict(
-            type='Pretrained', checkpoint=None, prefix='backbone.')),
+            type='Pretrained', checkpoint=None, prefix='backbone.',
+            strict=True)),
     decode_head=dict(in_channels=768, in_stride=16))

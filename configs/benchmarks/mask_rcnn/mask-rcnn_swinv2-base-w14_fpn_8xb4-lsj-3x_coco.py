@@ -14,7 +14,8 @@ model = dict(
         out_indices=(0, 1, 2, 3),
         pad_small_map=True,
         init_cfg=dict(
-            type='Pretrained', checkpoint=None, prefix='backbone.')))
+            type='Pretrained', checkpoint=None, prefix='backbone.',
+            strict=True)))
 # Swin v1's no-decay keys plus SwinV2's continuous position bias terms.
 optim_wrapper = dict(
     paramwise_cfg=dict(

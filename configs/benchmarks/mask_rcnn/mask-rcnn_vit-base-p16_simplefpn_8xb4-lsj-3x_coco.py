@@ -1,14 +1,16 @@
 # Mask R-CNN, ViT-B/16 with ViTDet's simple feature pyramid (SimpleFPN, LN2d:
 # sgmim ships them, mmdet's wheel does not) on COCO, same protocol as the Swin
 # configs (3x, AdamW lr 8e-5, LSJ 1024, drop path 0.1). mmpretrain's ViT uses
-# global attention in every block (ViTDet's windowed blocks are not used).
+# global attention in every block (ViTDet's windowed blocks are not used);
+# TransferVisionTransformer is that ViT, loading a 224-px class-token
+# checkpoint without the class token (mmpretrain's own fails to resize it).
 #   --cfg-options model.backbone.init_cfg.checkpoint=PATH
 _base_ = 'mask-rcnn_swin-base-w14_fpn_8xb4-lsj-3x_coco.py'
 norm_cfg = dict(type='LN2d', requires_grad=True)
 model = dict(
     backbone=dict(
         _delete_=True,
-        type='mmpretrain.VisionTransformer',
+        type='mmpretrain.TransferVisionTransformer',
         arch='base',
         img_size=1024,
         patch_size=16,
@@ -16,7 +18,8 @@ model = dict(
         with_cls_token=False,
         drop_path_rate=0.1,
         init_cfg=dict(
-            type='Pretrained', checkpoint=None, prefix='backbone.')),
+            type='Pretrained', checkpoint=None, prefix='backbone.',
+            strict=True)),
     neck=dict(
         _delete_=True,
         type='SimpleFPN',

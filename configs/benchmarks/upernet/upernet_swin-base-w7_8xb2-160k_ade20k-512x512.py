@@ -22,7 +22,8 @@ model = dict(
         out_indices=(0, 1, 2, 3),
         pad_small_map=True,
         init_cfg=dict(
-            type='Pretrained', checkpoint=None, prefix='backbone.')),
+            type='Pretrained', checkpoint=None, prefix='backbone.',
+            strict=True)),
     decode_head=dict(in_channels=[128, 256, 512, 1024], num_classes=150),
     auxiliary_head=dict(in_channels=512, num_classes=150))
 

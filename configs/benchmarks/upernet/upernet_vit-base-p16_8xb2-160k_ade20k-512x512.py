@@ -15,7 +15,8 @@ model = dict(
         out_indices=(3, 5, 7, 11),
         drop_path_rate=0.1,
         init_cfg=dict(
-            type='Pretrained', checkpoint=None, prefix='backbone.')),
+            type='Pretrained', checkpoint=None, prefix='backbone.',
+            strict=True)),
     neck=dict(
         type='MultiLevelNeck',
         in_channels=[768, 768, 768, 768],

@@ -110,7 +110,7 @@ def _matches(key: str, names: Iterable[str]) -> bool:
 def extract_backbone(state_dict: StateDict,
                      prefix: str = 'backbone.',
                      drop: Sequence[str] = ('mask_token', ),
-                     keep_prefix: bool = False) -> Tuple[StateDict, list]:
+                     keep_prefix: bool = True) -> Tuple[StateDict, list]:
     """Backbone weights of one of our pre-training checkpoints.
 
     Args:
@@ -120,9 +120,10 @@ def extract_backbone(state_dict: StateDict,
         drop (Sequence[str]): Backbone entries (after the prefix; a name
             drops itself and its children) that exist only for pre-training.
             Defaults to ``('mask_token', )``.
-        keep_prefix (bool): Keep ``prefix`` on the kept keys (for
-            ``init_cfg=dict(type='Pretrained', prefix='backbone.')``).
-            Defaults to False.
+        keep_prefix (bool): Keep ``prefix`` on the kept keys, the layout
+            the transfer configs' ``init_cfg=dict(type='Pretrained',
+            prefix='backbone.')`` reads (it also reads bare keys).
+            Defaults to True.
 
     Returns:
         tuple: ``(kept state dict, dropped source keys)``.

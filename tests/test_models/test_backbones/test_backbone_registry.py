@@ -24,6 +24,10 @@ CONFIGS = {
     'SimMIMVisionTransformer':
     dict(arch=dict(embed_dims=32, num_layers=2, num_heads=2,
                    feedforward_channels=64), img_size=64),
+    'TransferVisionTransformer':
+    dict(arch=dict(embed_dims=32, num_layers=2, num_heads=2,
+                   feedforward_channels=64), img_size=64,
+         with_cls_token=False, out_type='featmap'),
 }
 
 

@@ -1,6 +1,8 @@
-from .optional_pretrained_init import OptionalPretrainedInit
+from .optional_pretrained_init import (EncoderCheckpointError,
+                                       OptionalPretrainedInit)
 from .tokens import gather_tokens, patchify, uniform_index
 
 __all__ = [
-    'OptionalPretrainedInit', 'gather_tokens', 'patchify', 'uniform_index'
+    'EncoderCheckpointError', 'OptionalPretrainedInit', 'gather_tokens',
+    'patchify', 'uniform_index'
 ]
