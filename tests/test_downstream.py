@@ -1,9 +1,10 @@
 """A downstream repository inherits an sgmim config after installation."""
+import shutil
 import subprocess
 import sys
 import textwrap
 
-from tool_helpers import REPO, scalars
+from tool_helpers import REPO, run_tool, scalars
 
 DOWNSTREAM_TRAIN = '''
 import sys
@@ -39,3 +40,35 @@ def test_config_inherited_from_outside_the_repo(synth_workspace, tmp_path):
     losses = [r['loss'] for r in scalars(downstream / 'work') if 'loss' in r]
     assert len(losses) == 1  # 32 images, batch 32: one iteration
     assert (downstream / 'work' / 'epoch_1.pth').is_file()
+
+
+MOVED_DATA_CONFIG = '''
+_base_ = 'sgmim::synth/mask-rcnn_swin-nano-w7_fpn_1xb4-40it_synthscenes-coco-128.py'
+data_root = 'datasets/coco/'  # reaches no dataloader: the base is resolved
+'''
+
+
+def test_data_root_option_moves_a_downstream_config(synth_workspace,
+                                                    tmp_path):
+    """The data lies elsewhere than the base config says. Setting
+    ``data_root`` in the child changes nothing; ``--data-root`` moves the
+    datasets and the COCO metric's ground truth."""
+    downstream = tmp_path / 'my_project'
+    shutil.copytree(synth_workspace / 'data/synthscenes/coco',
+                    downstream / 'datasets/coco')
+    (downstream / 'my_config.py').write_text(MOVED_DATA_CONFIG)
+    options = ['--cfg-options', 'train_cfg.max_iters=1',
+               'train_cfg.val_interval=1', 'model.test_cfg.rcnn.score_thr=0',
+               'train_dataloader.num_workers=0',
+               'train_dataloader.persistent_workers=False',
+               'val_dataloader.num_workers=0',
+               'val_dataloader.persistent_workers=False']
+    proc = run_tool('train.py', 'my_config.py', '--work-dir', 'unmoved',
+                    *options, cwd=downstream, check=False)
+    assert proc.returncode != 0
+    assert 'data/synthscenes/coco/' in proc.stderr.strip().splitlines()[-1]
+
+    proc = run_tool('train.py', 'my_config.py', '--work-dir', 'work',
+                    '--data-root', 'datasets/coco', *options, cwd=downstream)
+    assert 'coco/bbox_mAP' in proc.stdout + proc.stderr
+    assert (downstream / 'work' / 'iter_1.pth').is_file()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Usage: tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py args]
 # Multi-node: NNODES, NODE_RANK, MASTER_ADDR, PORT.
+# PYTHON: the interpreter (default: .venv/bin/python, see project_python.sh).
 set -euo pipefail
 CONFIG=$1
 CHECKPOINT=$2
@@ -9,7 +10,7 @@ NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-PYTHON=${PYTHON:-python}
+source "$(dirname "$0")/project_python.sh"
 
 exec "$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" \

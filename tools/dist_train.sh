@@ -2,6 +2,7 @@
 # Usage: tools/dist_train.sh CONFIG GPUS [train.py args]
 # Multi-node: NNODES, NODE_RANK, MASTER_ADDR, PORT. Without CUDA the same
 # command runs GPUS CPU processes on gloo.
+# PYTHON: the interpreter (default: .venv/bin/python, see project_python.sh).
 set -euo pipefail
 CONFIG=$1
 GPUS=$2
@@ -9,7 +10,7 @@ NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-PYTHON=${PYTHON:-python}
+source "$(dirname "$0")/project_python.sh"
 
 exec "$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" \

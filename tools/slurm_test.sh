@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Usage: [GPUS=8] [GPUS_PER_NODE=8] [CPUS_PER_TASK=5] [SRUN_ARGS=...] \
 #   tools/slurm_test.sh PARTITION JOB_NAME CONFIG CHECKPOINT [test.py args]
+# PYTHON: the interpreter (default: .venv/bin/python, see project_python.sh).
 set -euo pipefail
 PARTITION=$1
 JOB_NAME=$2
@@ -10,7 +11,7 @@ GPUS=${GPUS:-8}
 GPUS_PER_NODE=${GPUS_PER_NODE:-8}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-""}
-PYTHON=${PYTHON:-python}
+source "$(dirname "$0")/project_python.sh"
 
 srun -p "$PARTITION" \
     --job-name="$JOB_NAME" \

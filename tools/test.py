@@ -1,12 +1,16 @@
 """Test a checkpoint with any sgmim config (mmpretrain, mmseg or mmdet).
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out FILE.pkl]
-        [--show-dir DIR] [--tta] [--cfg-options k=v ...] [--launcher ...]
+        [--show-dir DIR] [--tta] [--data-root DIR] [--cfg-options k=v ...]
+        [--launcher ...]
+
+``--cfg-options`` and ``--data-root`` as for ``tools/train.py``.
 """
 import argparse
 import copy
 import os.path as osp
 
+import project_python  # noqa: F401  before mmengine: may re-run in .venv
 from mmengine.config import ConfigDict
 
 import sgmim  # noqa: F401  registers components, safe loading, sgmim::
@@ -85,7 +89,7 @@ def add_dump_metric(runner, scope: str, out: str) -> None:
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = load_config(args.config, args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options, args.data_root)
     set_launcher(cfg, args.launcher)
     set_work_dir(cfg, args.work_dir, args.config)
     cfg.load_from = args.checkpoint

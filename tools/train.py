@@ -1,12 +1,17 @@
 """Train any sgmim config: mmpretrain, mmseg or mmdet (by ``default_scope``).
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [auto|PATH]]
-        [--amp] [--auto-scale-lr] [--cfg-options k=v ...]
+        [--amp] [--auto-scale-lr] [--data-root DIR] [--cfg-options k=v ...]
         [--launcher none|pytorch|slurm|mpi]
+
+``--cfg-options`` refuses a key that is not in the config (``+k=v`` adds
+one: see ``sgmim.utils.cfg_options``); ``--data-root`` moves every dataset
+(``sgmim.utils.data_root``).
 """
 import argparse
 import logging
 
+import project_python  # noqa: F401  before mmengine: may re-run in .venv
 from mmengine.logging import print_log
 
 import sgmim  # noqa: F401  registers components, safe loading, sgmim::
@@ -68,7 +73,7 @@ def apply_no_validate(cfg) -> None:
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = load_config(args.config, args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options, args.data_root)
     set_launcher(cfg, args.launcher)
     set_work_dir(cfg, args.work_dir, args.config)
     if args.amp:

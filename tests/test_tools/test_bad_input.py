@@ -77,3 +77,25 @@ def test_unknown_scope_is_refused(tmp_path):
     config.write_text(f"_base_ = '{SIMMIM}'\ndefault_scope = 'mmfoo'\n")
     message = failure('train.py', config, cwd=tmp_path)
     assert str(config) in message and "'mmfoo'" in message
+
+
+def test_misspelt_cfg_option_names_the_nearest_key(tmp_path):
+    message = failure('train.py', SIMMIM, '--cfg-options',
+                      'train_dataloder.batch_size=2', cwd=tmp_path)
+    assert message == (
+        'sgmim.utils.cfg_options.CfgOptionError: --cfg-options '
+        "train_dataloder.batch_size: the config has no key 'train_dataloder'"
+        " (did you mean 'train_dataloader'?); write "
+        '+train_dataloder.batch_size=... to add it')
+
+
+@pytest.mark.parametrize('tool', ['train.py', 'test.py'])
+def test_cfg_option_without_value_is_a_usage_error(tmp_path, tool):
+    args = [SIMMIM] + (['ckpt.pth'] if tool == 'test.py' else [])
+    proc = run_tool(tool, *args, '--cfg-options', 'train_cfg.max_epochs',
+                    cwd=tmp_path, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == (
+        f"{tool}: error: argument --cfg-options: 'train_cfg.max_epochs': "
+        '--cfg-options takes key=value pairs, e.g. '
+        'train_dataloader.batch_size=4 (+key=value adds a new key)')

@@ -10,6 +10,7 @@ import torch
 from tool_helpers import CONFIGS, run_tool
 
 from sgmim.analysis import benchmark as bm
+from sgmim.utils.cfg_options import CfgOptionError
 
 SIMMIM = str(CONFIGS /
              'synth/simmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-96px.py')
@@ -272,3 +273,13 @@ def test_tool_cfg_options_and_gpu_section_names(tmp_path):
     assert bmtool.section_name(args, 'x') == 'x-cuda'
     args.amp = True
     assert bmtool.section_name(args, 'x') == 'x-cuda-amp'
+
+
+def test_tool_cfg_options_are_checked():
+    """A key not in the config fails (as in tools/train.py); + adds one."""
+    with pytest.raises(CfgOptionError, match="did you mean 'optim_wrapper'"):
+        bmtool.load_pair_config(SIMMIM, {'optim_wraper.optimizer.lr': 0.5})
+    cfg = bmtool.load_pair_config(SIMMIM, {'+optim_wrapper.foo.bar': 1})
+    assert cfg.optim_wrapper.foo.bar == 1
+    args = bmtool.parse_args(['--cfg-options', '+optim_wrapper.foo.bar=1'])
+    assert args.cfg_options == {'+optim_wrapper.foo.bar': 1}

@@ -341,6 +341,18 @@ def test_corrupt_image_is_named(depth_setup, tmp_path):
                            f'UnreadableImageError: cannot read image {bad}:')
 
 
+def test_misspelt_cfg_option_is_refused(depth_setup, tmp_path):
+    proc = generate_maps(depth_setup['config'], depth_setup['checkpoint'],
+                         '--img-dir', depth_setup['img_dir'], '--out-dir',
+                         tmp_path / 'maps', '--cfg-options',
+                         'model.test_cfg.mod=whole', cwd=tmp_path,
+                         check=False)
+    assert proc.returncode != 0
+    assert ("model.test_cfg has no key 'mod' (did you mean 'mode'?)"
+            in proc.stderr.strip().splitlines()[-1])
+    assert not (tmp_path / 'maps').exists()
+
+
 def test_skip_bad_logs_and_writes_the_rest(depth_setup, tmp_path):
     img_dir, bad = damage_one_image(depth_setup, tmp_path)
     out_dir = tmp_path / 'maps'

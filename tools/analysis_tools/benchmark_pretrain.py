@@ -26,9 +26,10 @@ import os.path as osp
 import shlex
 
 import torch
-from mmengine.config import DictAction
 
 from sgmim.analysis import benchmark
+from sgmim.utils.cfg_options import (RULES_HELP, CfgOptionsAction,
+                                     merge_cfg_options)
 
 PAIRS = {
     'swin-base-192': (
@@ -106,9 +107,9 @@ def parse_args(argv=None):
         'shared machine (use it with --threads 1: multi-threaded CPU time '
         'counts spinning threads)')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction, default=None,
+        '--cfg-options', nargs='+', action=CfgOptionsAction, default=None,
         help='override settings of both configs of every pair, e.g. '
-        'optim_wrapper.optimizer.fused=True')
+        f'optim_wrapper.optimizer.fused=True ({RULES_HELP})')
     parser.add_argument('--target', type=float, default=1.10,
                         help='time ratio target (default: 1.10)')
     parser.add_argument('--out', default=None,
@@ -182,8 +183,7 @@ def section_name(args, name):
 
 def load_pair_config(path, cfg_options):
     cfg = benchmark.load_config(config_path(path))
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+    merge_cfg_options(cfg, cfg_options)
     return cfg
 
 

@@ -19,7 +19,6 @@ processes share the work under torchrun::
 """
 import argparse
 
-from mmengine.config import DictAction
 from mmengine.dist import is_main_process
 
 import sgmim  # noqa: F401  registers components, safe checkpoint loading
@@ -28,6 +27,7 @@ from sgmim.datasets.pseudo_depth_writer import (MAP_EXTENSIONS, default_device,
                                                 init_depth_model,
                                                 init_distributed,
                                                 sigterm_as_exit)
+from sgmim.utils.cfg_options import RULES_HELP, CfgOptionsAction
 from sgmim.utils.run_config import (LAUNCHERS, leave_distributed,
                                     load_config)
 
@@ -60,8 +60,9 @@ def parse_args(argv=None):
         '--device', default=None,
         help='e.g. cpu or cuda:0 (default: cuda:LOCAL_RANK if available)')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config keys, e.g. model.test_cfg.mode=whole')
+        '--cfg-options', nargs='+', action=CfgOptionsAction,
+        help='override config keys, e.g. model.test_cfg.mode=whole '
+        f'({RULES_HELP})')
     parser.add_argument('--launcher', choices=LAUNCHERS, default='none',
                         help='job launcher')
     # torch.distributed.launch passes --local-rank / --local_rank.

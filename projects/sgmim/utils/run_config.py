@@ -9,9 +9,12 @@ import os.path as osp
 
 import torch
 import torch.distributed as dist
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
+
+from .cfg_options import RULES_HELP, CfgOptionsAction, merge_cfg_options
+from .data_root import set_data_root
 
 SCOPES = ('mmpretrain', 'mmseg', 'mmdet')
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
@@ -22,9 +25,13 @@ def add_common_args(parser) -> None:
     parser.add_argument('config', help='config file path')
     parser.add_argument('--work-dir', help='directory for logs and checkpoints')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options', nargs='+', action=CfgOptionsAction,
         help='override config keys, e.g. model.backbone.depth=18 '
-        'train_dataloader.batch_size=4 (lists: key="[a,b]")')
+        f'train_dataloader.batch_size=4 (lists: key="[a,b]"); {RULES_HELP}')
+    parser.add_argument(
+        '--data-root', metavar='DIR',
+        help='data_root of every dataset (through wrappers) and evaluator '
+        'ann_file paths under the old root')
     parser.add_argument('--launcher', choices=LAUNCHERS, default='none',
                         help='job launcher')
     # torchrun passes LOCAL_RANK in the environment; torch.distributed.launch
@@ -32,13 +39,15 @@ def add_common_args(parser) -> None:
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
-def load_config(path: str, cfg_options=None) -> Config:
-    """Read ``path`` and apply ``--cfg-options``; the scope must be known."""
+def load_config(path: str, cfg_options=None, data_root=None) -> Config:
+    """Read ``path``, apply ``--data-root`` then ``--cfg-options`` (which so
+    win); the scope must be known."""
     if not osp.isfile(path):
         raise FileNotFoundError(f'config file not found: {path}')
     cfg = Config.fromfile(path)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+    if data_root is not None:
+        set_data_root(cfg, data_root)
+    merge_cfg_options(cfg, cfg_options)
     scope = cfg.get('default_scope')
     if scope not in SCOPES:
         raise ValueError(f'{path}: default_scope must be one of {SCOPES} '
