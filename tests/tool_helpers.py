@@ -1,4 +1,5 @@
 """Helpers for tests that drive the tools as a user would."""
+import importlib.util
 import json
 import os
 import subprocess
@@ -29,6 +30,15 @@ def run_tool(script, *args, cwd, check=True, timeout=900, env=None):
                     f'--- stdout ---\n{proc.stdout[-6000:]}\n'
                     f'--- stderr ---\n{proc.stderr[-6000:]}')
     return proc
+
+
+def load_tool(script):
+    """``tools/<script>`` imported as a module named after the file."""
+    path = TOOLS / script
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def scalars(work_dir):

@@ -12,8 +12,10 @@ import os.path as osp
 
 import project_python  # noqa: F401  before mmengine: may re-run in .venv
 from mmengine.config import ConfigDict
+from mmengine.logging import print_log
 
 import sgmim  # noqa: F401  registers components, safe loading, sgmim::
+from sgmim.models.depth import SlidingDepthEstimator
 from sgmim.utils.run_config import (add_common_args, build_runner,
                                     leave_distributed, load_config,
                                     set_launcher, set_work_dir)
@@ -54,12 +56,52 @@ def enable_visualization(cfg, show_dir: str) -> None:
         hook.update(draw=True, test_out_dir=osp.abspath(show_dir))
 
 
+def estimator_flip_class(cfg):
+    """The model class of a depth-estimation config whose ``--tta`` is the
+    estimator's own flip averaging, else None.
+
+    That is a ``DepthEstimator`` config without ``tta_model`` or with the
+    ``SegTTAModel`` every mmseg config inherits from mmseg's default
+    runtime: it merges segmentation logits, which a depth estimator does
+    not produce.
+    """
+    tta_model = cfg.get('tta_model') or dict(type='SegTTAModel')
+    if (cfg.default_scope != 'mmseg'
+            or tta_model['type'].split('.')[-1] != 'SegTTAModel'):
+        return None
+    from mmseg.models import DepthEstimator
+    from mmseg.registry import MODELS
+    model_class = MODELS.get(cfg.model.type)
+    is_depth = isinstance(model_class, type) and issubclass(
+        model_class, DepthEstimator)
+    return model_class if is_depth else None
+
+
+def enable_estimator_flip(cfg, model_class) -> None:
+    """TTA of a depth estimator: ``SlidingDepthEstimator`` averages the
+    prediction with that of the flipped input (``test_cfg.flip=True``)."""
+    if not issubclass(model_class, SlidingDepthEstimator):
+        raise ValueError(
+            f'--tta: {cfg.model.type} has no flip test-time augmentation; '
+            'use type=\'SlidingDepthEstimator\' (test_cfg.flip) or define '
+            'a depth tta_model and tta_pipeline in the config')
+    cfg.model.test_cfg = dict(cfg.model.get('test_cfg') or {}, flip=True)
+    print_log(f'--tta: {cfg.model.type} averages the prediction with that '
+              'of the flipped image (model.test_cfg.flip=True)',
+              logger='current')
+
+
 def enable_tta(cfg) -> None:
     """Wrap the model in the TTA model and use the TTA pipeline.
 
     Without ``tta_pipeline`` in the config, the last transform (the packer) is
-    replaced by a horizontal-flip ``TestTimeAug`` around it.
+    replaced by a horizontal-flip ``TestTimeAug`` around it. A depth
+    estimator flips in the model instead (:func:`estimator_flip_class`).
     """
+    depth_class = estimator_flip_class(cfg)
+    if depth_class is not None:
+        enable_estimator_flip(cfg, depth_class)
+        return
     dataset = cfg.test_dataloader.dataset
     while 'pipeline' not in dataset and 'dataset' in dataset:
         dataset = dataset.dataset

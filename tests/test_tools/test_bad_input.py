@@ -5,6 +5,9 @@ import pytest
 from tool_helpers import CONFIGS, run_tool
 
 SIMMIM = CONFIGS / 'synth/simmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-96px.py'
+SGMIM = CONFIGS / 'synth/sgmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-96px.py'
+NYU_DEPTH = CONFIGS / ('synth/glpdepth_swin-nano-w3_1xb4-200it_'
+                       'synthscenes-nyu-96x96.py')
 UPERNET = CONFIGS / ('synth/upernet_swin-nano-w7_1xb4-40it_'
                      'synthscenes-ade-128x128.py')
 MASK_RCNN = CONFIGS / ('synth/mask-rcnn_swin-nano-w7_fpn_1xb4-40it_'
@@ -49,6 +52,35 @@ def test_corrupt_image_is_named(synth_workspace, tmp_path, damage):
                       '--cfg-options', *MAIN_PROCESS, cwd=workspace)
     relative = image.relative_to(workspace)
     assert message == f'AssertionError: failed to load image: {relative}'
+
+
+EMPTY_FILE = ('sgmim.utils.empty_image_files.EmptyImageFileError: empty '
+              'image file (0 bytes): {}')
+
+
+@pytest.mark.parametrize('config, pattern, expected', [
+    (SIMMIM, 'imagenet/train/*/*.JPEG', EMPTY_FILE),
+    (SGMIM, 'imagenet/pseudo_depth/train/*/*.png',
+     'sgmim.datasets.transforms.loading.StructureMapError: structure map {} '
+     '(of image '),
+    (NYU_DEPTH, 'nyu/sync/*/rgb_*.jpg', EMPTY_FILE),
+    (NYU_DEPTH, 'nyu/sync/*/sync_depth_*.png', EMPTY_FILE),
+    (UPERNET, 'ade/ADEChallengeData2016/annotations/training/*.png',
+     EMPTY_FILE),
+    (MASK_RCNN, 'coco/train2017/*.jpg', EMPTY_FILE),
+], ids=['simmim-image', 'sgmim-map', 'nyu-image', 'nyu-depth', 'ade-labels',
+        'coco-image'])
+def test_empty_image_file_is_named(synth_workspace, tmp_path, config,
+                                   pattern, expected):
+    """A 0-byte file (OpenCV asserts ``!buf.empty()`` on it) is named by
+    the loader that reads it, in pre-training and transfer pipelines."""
+    workspace = tmp_path / 'workspace'
+    shutil.copytree(synth_workspace / 'data', workspace / 'data')
+    empty = sorted((workspace / 'data/synthscenes').glob(pattern))[3]
+    empty.write_bytes(b'')
+    message = failure('train.py', config, '--work-dir', tmp_path / 'work',
+                      '--cfg-options', *MAIN_PROCESS, cwd=workspace)
+    assert message.startswith(expected.format(empty.relative_to(workspace)))
 
 
 def test_truncated_checkpoint_is_named(synth_workspace, tmp_path):

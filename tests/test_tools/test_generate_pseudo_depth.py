@@ -7,8 +7,6 @@ through the config's ``custom_imports`` to register the head, so the folders
 of this module and of ``conftest`` go on their ``PYTHONPATH``.
 """
 import copy
-import importlib.util
-import logging
 import os
 import shutil
 import signal
@@ -22,9 +20,9 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from tool_helpers import REPO, run_tool
+from log_capture import mmengine_messages
+from tool_helpers import CONFIGS, REPO, load_tool, run_tool
 from mmengine.config import Config
-from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from mmseg.apis import inference_model
@@ -240,15 +238,6 @@ def test_rerun_skips_and_overwrite_rewrites(depth_setup, tmp_path):
     check_maps(out_dir, depth_setup['expected'])
 
 
-def load_tool():
-    """``tools/dataset_converters/generate_pseudo_depth.py`` as a module."""
-    spec = importlib.util.spec_from_file_location('generate_pseudo_depth',
-                                                  REPO / 'tools' / TOOL)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
-
-
 def test_killed_run_leaves_no_partial_file_and_resumes(depth_setup, tmp_path,
                                                        monkeypatch):
     """SIGTERM (as torchrun or slurm send) reaches the tool while the third
@@ -269,7 +258,7 @@ def test_killed_run_leaves_no_partial_file_and_resumes(depth_setup, tmp_path,
     monkeypatch.setattr(os, 'replace', replace_then_terminate)
     handler = signal.getsignal(signal.SIGTERM)
     with pytest.raises(SystemExit) as stopped:
-        load_tool().main([
+        load_tool(TOOL).main([
             str(depth_setup['config']),
             str(depth_setup['checkpoint']), '--img-dir',
             str(depth_setup['img_dir']), '--out-dir',
@@ -287,6 +276,35 @@ def test_killed_run_leaves_no_partial_file_and_resumes(depth_setup, tmp_path,
     counts = run_library(depth_setup, out_dir, batch_size=2)
     assert (counts.written, counts.skipped, counts.failed) == (4, 2, 0)
     check_maps(out_dir, depth_setup['expected'])
+
+
+def test_synth_nyu_estimator_on_portrait_images(depth_setup, tmp_path):
+    """The synth NYU config's SlidingDepthEstimator (two square windows of
+    side H, flip) on the SynthScenes ImageNet images, some of them portrait
+    (122 x 115): the window is shrunk to such an image, which the log says
+    once, and every map has its image's size and valid depths."""
+    config = CONFIGS / ('synth/glpdepth_swin-nano-w3_1xb4-200it_'
+                        'synthscenes-nyu-96x96.py')
+    init_default_scope('mmseg')
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(config).model)
+    checkpoint = tmp_path / 'nyu_depth.pth'
+    torch.save({'state_dict': model.state_dict(), 'meta': {}}, checkpoint)
+    out_dir = tmp_path / 'maps'
+    proc = generate_maps(config, checkpoint, '--img-dir',
+                         depth_setup['img_dir'], '--out-dir', out_dir,
+                         '--num-workers', '0', cwd=tmp_path)
+    assert 'written: 6, skipped: 0, failed: 0' in proc.stdout
+    log = proc.stdout + proc.stderr
+    assert log.count('is larger than the input') == 1
+    shapes = []
+    for relative in depth_setup['expected']:
+        image = cv2.imread(
+            str(depth_setup['img_dir'] / relative.with_suffix('.JPEG')))
+        depth = read_map(out_dir / relative)
+        assert depth.shape == image.shape[:2] and depth.min() > 0
+        shapes.append(depth.shape)
+    assert any(h > w for h, w in shapes)  # portrait images were there
 
 
 def test_npy_maps_hold_float_metres(depth_setup, tmp_path):
@@ -321,24 +339,29 @@ def test_two_process_torchrun_writes_each_map_once(depth_setup, tmp_path):
     check_maps(out_dir, depth_setup['expected'])
 
 
-def damage_one_image(depth_setup, tmp_path):
-    """A copy of the image folder whose fourth image is garbage."""
+def damage_one_image(depth_setup, tmp_path, content=b'\x00' * 64):
+    """A copy of the image folder whose fourth image holds ``content``
+    (default: garbage)."""
     img_dir = tmp_path / 'images'
     shutil.copytree(depth_setup['img_dir'], img_dir)
     bad = sorted(img_dir.rglob('*.JPEG'))[3]
-    bad.write_bytes(b'\x00' * 64)
+    bad.write_bytes(content)
     return img_dir, bad
 
 
-def test_corrupt_image_is_named(depth_setup, tmp_path):
-    img_dir, bad = damage_one_image(depth_setup, tmp_path)
+@pytest.mark.parametrize('content, reason', [
+    (b'\x00' * 64, 'AssertionError: failed to load image: {}'),
+    (b'', 'EmptyImageFileError: empty image file (0 bytes): {}'),
+], ids=['garbage', 'empty'])
+def test_corrupt_image_is_named(depth_setup, tmp_path, content, reason):
+    img_dir, bad = damage_one_image(depth_setup, tmp_path, content)
     proc = generate_maps(depth_setup['config'], depth_setup['checkpoint'],
                          '--img-dir', img_dir, '--out-dir', tmp_path / 'maps',
                          '--num-workers', '0', cwd=tmp_path, check=False)
     assert proc.returncode != 0
     last = proc.stderr.strip().splitlines()[-1]
-    assert last.startswith(f'sgmim.datasets.pseudo_depth_writer.'
-                           f'UnreadableImageError: cannot read image {bad}:')
+    assert last == (f'sgmim.datasets.pseudo_depth_writer.UnreadableImageError:'
+                    f' cannot read image {bad}: {reason.format(bad)}')
 
 
 def test_misspelt_cfg_option_is_refused(depth_setup, tmp_path):
@@ -420,12 +443,7 @@ def test_mixed_size_batch_is_resized_back_quietly(depth_setup, tmp_path,
     cfg = copy.deepcopy(model.cfg)
     cfg.test_pipeline[1].keep_ratio = False
     monkeypatch.setattr(model, 'cfg', cfg)
-    messages = []
-    handler = logging.Handler()
-    handler.emit = lambda record: messages.append(record.getMessage())
-    logger = MMLogger.get_current_instance()
-    logger.addHandler(handler)
-    try:
+    with mmengine_messages() as messages:
         out_dir = tmp_path / 'maps'
         assert run_library(depth_setup, out_dir, batch_size=6).written == 6
         assert MIXED_SHAPES_WARNING not in messages
@@ -433,6 +451,4 @@ def test_mixed_size_batch_is_resized_back_quietly(depth_setup, tmp_path,
             map_jobs(str(depth_setup['img_dir']), str(out_dir)), cfg)
         predict_depth(model, [inputs[0], inputs[1]])
         assert MIXED_SHAPES_WARNING in messages
-    finally:
-        logger.removeHandler(handler)
     check_maps(out_dir, direct_maps(model, depth_setup['img_dir']))

@@ -4,6 +4,7 @@ Swin + GLPDepthHead and ViT + DPTDepthHead."""
 import numpy as np
 import pytest
 import torch
+from log_capture import mmengine_messages
 from mmengine.config import ConfigDict
 from mmengine.structures import PixelData
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
@@ -90,6 +91,8 @@ def test_window_origins():
     assert np.allclose(np.diff(kitti), 864 / 15, atol=1)
     assert window_origins(100, 40, 30) == [0, 30, 60]
     assert window_origins(64, 64, 7) == [0]
+    assert even_origins(121, 120, 3) == [0, 1]  # coinciding windows once
+    assert even_origins(32, 32, 2) == [0]
 
 
 @pytest.mark.parametrize('test_cfg, shape', [
@@ -172,6 +175,34 @@ def test_flip_tta_is_mean_of_both_passes(test_cfg):
     torch.testing.assert_close(tta, (a + b) / 2, atol=1e-6, rtol=0)
 
 
+@pytest.mark.parametrize('test_cfg, shrunk_cfg', [
+    # portrait input: the 48 x 48 window of num_windows is 48 x 32, the
+    # whole input (the synth NYU config on a portrait image)
+    (dict(mode='slide', num_windows=2, flip=True), dict(mode='whole',
+                                                        flip=True)),
+    (dict(mode='slide', crop_size=(64, 64), stride=(32, 32)),
+     dict(mode='whole')),
+    # larger on one side only: 16 x 64 -> 16 x 32, sliding down the height
+    (dict(mode='slide', crop_size=(16, 64), stride=(8, 32)),
+     dict(mode='slide', crop_size=(16, 32), stride=(8, 32))),
+])
+def test_window_larger_than_input_is_shrunk(test_cfg, shrunk_cfg):
+    """The prediction equals that of the window shrunk to the input (a
+    window-dependent model tells the windows apart), has the input size,
+    and the shrinking is logged once."""
+    x = torch.randn(1, 3, 48, 32)
+    model = toy_model(test_cfg, add_window_mean=True)
+    with mmengine_messages() as messages:
+        depth = infer(model, x)
+        infer(model, x)
+    assert depth.shape == (1, 1, 48, 32) and torch.isfinite(depth).all()
+    expected = infer(toy_model(shrunk_cfg, add_window_mean=True), x)
+    torch.testing.assert_close(depth, expected, atol=1e-6, rtol=0)
+    shrinking = [m for m in messages if 'shrinking it to' in m]
+    assert len(shrinking) == 1 and 'larger than the input (48, 32)' in \
+        shrinking[0]
+
+
 def test_errors():
     with pytest.raises(ValueError, match='num_windows'):
         toy_model(dict(mode='slide', num_windows=0))
@@ -179,17 +210,19 @@ def test_errors():
         toy_model(dict(mode='slide'))
     with pytest.raises(ValueError, match='mode'):
         toy_model(dict(mode='sliding'))
-    x = torch.randn(1, 3, 32, 48)
-    with pytest.raises(ValueError, match='larger than the image'):
-        infer(toy_model(dict(mode='slide', crop_size=(64, 64),
-                             stride=(32, 32))), x)
-    with pytest.raises(ValueError, match='larger than the image'):
-        infer(toy_model(dict(mode='slide', num_windows=2)), x.transpose(2, 3))
-    with pytest.raises(ValueError, match='num_windows >= 2'):
-        infer(toy_model(dict(mode='slide', num_windows=1)), x)
-    with pytest.raises(ValueError, match='num_windows >= 4'):
-        infer(toy_model(dict(mode='slide', num_windows=3)),
-              torch.randn(1, 3, 10, 35))
+
+
+@pytest.mark.parametrize('num, shape, hint', [(1, (32, 48), 2),
+                                              (3, (10, 35), 4)])
+def test_too_few_windows_name_the_images(num, shape, hint):
+    x = torch.randn(2, 3, *shape)
+    batch_metas = [dict(meta, img_path=f'nyu/{i}.jpg')
+                   for i, meta in enumerate(metas(2, *shape))]
+    with pytest.raises(ValueError) as error:
+        toy_model(dict(mode='slide', num_windows=num)).inference(
+            x, batch_metas)
+    assert str(error.value).startswith('images nyu/0.jpg, nyu/1.jpg: ')
+    assert f'num_windows >= {hint}' in str(error.value)
 
 
 def samples(gt, ori_shape, padding):

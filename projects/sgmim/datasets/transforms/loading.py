@@ -100,7 +100,10 @@ def decode_structure_map(content: bytes, extension: str,
                          npz_key: Optional[str] = None) -> np.ndarray:
     """File bytes -> the stored array: ``.npy``, ``.npz`` (array
     ``npz_key``, default the first) or an image decoded with OpenCV
-    ``IMREAD_UNCHANGED``; raises :class:`StructureMapError`."""
+    ``IMREAD_UNCHANGED``; raises :class:`StructureMapError`, also for an
+    empty file."""
+    if not content:
+        raise StructureMapError('is empty (0 bytes)')
     extension = extension.lower()
     try:
         if extension == '.npy':

@@ -2,7 +2,8 @@
 
 mmseg 1.2.2's ``DepthEstimator.inference`` runs whole-image inference for
 ``mode='slide'`` (an ``if``/``if``-``else`` fall-through) and its
-``slide_flip`` silently shrinks windows larger than the image.
+``slide_flip`` silently shrinks windows larger than the image (this class
+shrinks them too, but says so).
 """
 import logging
 from typing import List, Optional, Tuple
@@ -34,7 +35,8 @@ def window_origins(size: int, crop: int, stride: int) -> List[int]:
 def even_origins(size: int, crop: int, num: int) -> List[int]:
     """``num`` windows of length ``crop`` evenly spaced over ``size``: the
     first starts at 0, the last ends at ``size``, origins
-    ``round(k·(size − crop)/(num − 1))``."""
+    ``round(k·(size − crop)/(num − 1))``; windows that coincide (rounding,
+    ``crop == size``) are listed once."""
     if crop > size:
         raise ValueError(f'window of {crop} px is larger than the image '
                          f'({size} px)')
@@ -43,7 +45,14 @@ def even_origins(size: int, crop: int, num: int) -> List[int]:
                          f'px; use num_windows >= {-(-size // crop)}')
     if num == 1:
         return [0]
-    return [round(k * (size - crop) / (num - 1)) for k in range(num)]
+    return sorted({round(k * (size - crop) / (num - 1)) for k in range(num)})
+
+
+def image_names(batch_img_metas: List[dict]) -> str:
+    """``'image PATH'`` (``'images P1, P2'``) of a batch, for errors."""
+    paths = [str(meta.get('img_path', '<unnamed>'))
+             for meta in batch_img_metas]
+    return ('image ' if len(paths) == 1 else 'images ') + ', '.join(paths)
 
 
 @MODELS.register_module()
@@ -68,8 +77,16 @@ class SlidingDepthEstimator(DepthEstimator):
     Sliding inference: every window's depth (resized by the head to the
     window) is summed into the canvas and divided by the count map
     ``C(p) = #windows containing p``: ``D(p) = Σ_w D_w(p) / C(p)``.
-    Errors: a window larger than the input, ``K < 1``, or windows that leave
-    pixels uncovered. Other arguments are ``DepthEstimator``'s.
+
+    A window larger than the input along a side is *shrunk* to the input on
+    that side (as mmseg's sliding inference does), never padded: no pixel
+    the model sees is invented. Logged once per estimator. With
+    ``num_windows`` on a portrait input (W < H) the one window is then the
+    whole input.
+
+    Errors (``K < 1``, too few windows to cover the width, a head output of
+    the wrong size) name the batch's images (``img_path`` of the metainfo).
+    Other arguments are ``DepthEstimator``'s.
     """
 
     def __init__(self, *args, test_cfg: Optional[dict] = None, **kwargs):
@@ -77,6 +94,7 @@ class SlidingDepthEstimator(DepthEstimator):
             dict(mode='whole') if test_cfg is None else test_cfg)
         self._check_test_cfg(test_cfg)
         super().__init__(*args, test_cfg=test_cfg, **kwargs)
+        self._shrink_logged = False
 
     @staticmethod
     def _check_test_cfg(cfg: dict) -> None:
@@ -101,18 +119,38 @@ class SlidingDepthEstimator(DepthEstimator):
                     f'crop_size and stride as 2 positive ints, got {key}='
                     f'{value!r}')
 
-    def _windows(self, h: int,
-                 w: int) -> List[Tuple[int, int, int, int]]:
+    def _window_size(self, h: int, w: int) -> Tuple[int, int]:
+        """The configured window on an h × w input, shrunk to the input
+        where it is larger (logged once)."""
+        cfg = self.test_cfg
+        size = ((h, h) if cfg.get('num_windows') is not None else tuple(
+            cfg['crop_size']))
+        shrunk = (min(size[0], h), min(size[1], w))
+        if shrunk != size and not self._shrink_logged:
+            print_log(
+                f'{type(self).__name__}: window {size} (h, w) is larger '
+                f'than the input ({h}, {w}); shrinking it to {shrunk} '
+                '(logged once per estimator)',
+                logger='current',
+                level=logging.WARNING)
+            self._shrink_logged = True
+        return shrunk
+
+    def _windows(self, h: int, w: int, batch_img_metas: List[dict]
+                 ) -> List[Tuple[int, int, int, int]]:
         """(y1, y2, x1, x2) of every window on an h × w input."""
         cfg = self.test_cfg
-        if cfg.get('num_windows') is not None:
-            ys, xs = [0], even_origins(w, h, cfg['num_windows'])
-            h_crop = w_crop = h
-        else:
-            (h_crop, w_crop), (h_stride, w_stride) = (cfg['crop_size'],
-                                                      cfg['stride'])
-            ys = window_origins(h, h_crop, h_stride)
-            xs = window_origins(w, w_crop, w_stride)
+        h_crop, w_crop = self._window_size(h, w)
+        try:
+            if cfg.get('num_windows') is not None:
+                ys, xs = [0], even_origins(w, w_crop, cfg['num_windows'])
+            else:
+                h_stride, w_stride = cfg['stride']
+                ys = window_origins(h, h_crop, h_stride)
+                xs = window_origins(w, w_crop, w_stride)
+        except ValueError as error:
+            raise ValueError(
+                f'{image_names(batch_img_metas)}: {error}') from None
         return [(y, y + h_crop, x, x + w_crop) for y in ys for x in xs]
 
     def slide_inference(self, inputs: Tensor,
@@ -122,7 +160,7 @@ class SlidingDepthEstimator(DepthEstimator):
         n, _, h, w = inputs.shape
         preds = inputs.new_zeros((n, self.out_channels, h, w))
         count = inputs.new_zeros((1, 1, h, w))
-        for y1, y2, x1, x2 in self._windows(h, w):
+        for y1, y2, x1, x2 in self._windows(h, w, batch_img_metas):
             crop = inputs[:, :, y1:y2, x1:x2]
             metas = [
                 dict(meta, img_shape=(y2 - y1, x2 - x1),
@@ -132,13 +170,15 @@ class SlidingDepthEstimator(DepthEstimator):
             depth = self.encode_decode(crop, metas)
             if depth.shape[2:] != crop.shape[2:]:
                 raise RuntimeError(
-                    f'head returned {tuple(depth.shape[2:])} for a window of'
-                    f' {tuple(crop.shape[2:])}')
+                    f'{image_names(batch_img_metas)}: head returned '
+                    f'{tuple(depth.shape[2:])} for a window of '
+                    f'{tuple(crop.shape[2:])}')
             preds[:, :, y1:y2, x1:x2] += depth
             count[:, :, y1:y2, x1:x2] += 1
         if (count == 0).any():
-            raise RuntimeError('sliding windows leave pixels uncovered; '
-                               'check test_cfg crop_size / stride')
+            raise RuntimeError(f'{image_names(batch_img_metas)}: sliding '
+                               'windows leave pixels uncovered; check '
+                               'test_cfg crop_size / stride')
         return preds / count
 
     def _single_pass(self, inputs: Tensor,
