@@ -21,8 +21,10 @@ $(DATA)/synthscenes.json: | $(STAMP)
 
 data: $(DATA)/synthscenes.json
 
+# One torch thread per run: beside two dataloader workers, more threads
+# oversubscribe two cores and train the synth configs 2-4x slower.
 demo: $(STAMP) data
-	$(PY) tools/demo.py --work-dir work_dirs/demo
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) tools/demo.py --work-dir work_dirs/demo
 
 # Seeded study on its own SynthScenes set (resumable: finished runs are
 # reused; about 35 minutes on 2 cores), e.g.

@@ -33,7 +33,11 @@ def run_tool(script, *args, cwd, check=True, timeout=900, env=None):
 
 
 def load_tool(script):
-    """``tools/<script>`` imported as a module named after the file."""
+    """``tools/<script>`` imported as a module named after the file (with
+    ``tools/`` on ``sys.path``, as when the script runs, for its sibling
+    modules such as ``project_python``)."""
+    if str(TOOLS) not in sys.path:
+        sys.path.insert(0, str(TOOLS))
     path = TOOLS / script
     spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)

@@ -44,8 +44,9 @@ optim_wrapper = dict(type='OptimWrapper', optimizer=dict(lr=1e-3))
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0, end=1,
          convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=4, eta_min=1e-5, by_epoch=True,
-         begin=1, end=5, convert_to_iter_based=True)
+    # floor min_lr x lr_scale per layer-decay group, as the parent config
+    dict(type='CosineAnnealingLR', T_max=4, eta_min_ratio=1e-5 / 1e-3,
+         by_epoch=True, begin=1, end=5, convert_to_iter_based=True)
 ]
 train_cfg = dict(max_epochs=5, val_interval=5)
 default_hooks = dict(logger=dict(interval=8))
