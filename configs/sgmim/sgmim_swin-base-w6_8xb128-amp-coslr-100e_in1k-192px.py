@@ -6,6 +6,12 @@ _base_ = [
     '../_base_/schedules/simmim_adamw-coslr-100e.py',
     '../_base_/default_runtime.py',
 ]
+# default_runtime's hook plus the per-epoch count of degenerate (all-zero,
+# constant) pseudo-depth maps; the run stops when over 10 % are degenerate.
+custom_hooks = [
+    dict(type='RandomStateHook'),
+    dict(type='DegenerateStructureMapHook', max_degenerate_fraction=0.1)
+]
 default_hooks = dict(
     logger=dict(interval=100),
     checkpoint=dict(interval=10, max_keep_ckpts=3))

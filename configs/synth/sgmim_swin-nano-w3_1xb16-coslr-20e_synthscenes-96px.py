@@ -33,7 +33,9 @@ train_pipeline = [
     dict(type='SelectiveGuidanceMaskGenerator', input_size=img_size,
          mask_patch_size=32, model_patch_size=4, mask_ratio=0.6,
          mode='complementary'),
-    dict(type='PackInputs', algorithm_keys=['structure_map', 'structure_mask'])
+    dict(type='PackInputs', algorithm_keys=['structure_map', 'structure_mask'],
+         meta_keys=['img_path', 'structure_map_path',
+                    'structure_map_degenerate'])
 ]
 train_dataloader = dict(
     batch_size=16,

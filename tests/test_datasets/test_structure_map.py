@@ -13,11 +13,14 @@ from sgmim.datasets.transforms import standardize_structure_map
 
 def brute_force(structure_map, band=(0.1, 0.9), eps=1e-6):
     """Python lists: sort, slice [floor(lo·n), floor(hi·n)), mean and
-    population std of the slice, applied to every value."""
+    population std of the slice, applied to every value; all zeros when
+    the slice holds one distinct value (degenerate)."""
     values = sorted(float(v) for v in structure_map.ravel())
     n = len(values)
     kept = values[int(band[0] * n):max(int(band[1] * n),
                                        int(band[0] * n) + 1)]
+    if len(set(kept)) == 1:
+        return np.zeros(structure_map.shape)
     mean = sum(kept) / len(kept)
     std = math.sqrt(sum((v - mean)**2 for v in kept) / len(kept))
     return np.array([(float(v) - mean) / (std + eps)
@@ -32,7 +35,7 @@ def random_maps(rng):
     yield np.repeat(rng.uniform(1, 2, (6, 1)), 7, axis=1).astype(np.float32)
     yield np.full((9, 11), 3.25, np.float32)  # constant
     flat_band = np.full((10, 10), 5.0, np.float32)
-    flat_band.flat[[0, -1]] = (0.0, 100.0)  # std(B) = 0: divided by eps
+    flat_band.flat[[0, -1]] = (0.0, 100.0)  # std(B) = 0: degenerate
     yield flat_band
     yield rng.uniform(0, 1, (1, 1)).astype(np.float32)
     yield rng.uniform(0, 1, (2, 3)).astype(np.float32)
@@ -52,9 +55,42 @@ def test_matches_brute_force(band):
         np.testing.assert_allclose(ours, expected, rtol=1e-5, atol=1e-4)
 
 
-def test_constant_map_becomes_zero():
-    out = standardize_structure_map(np.full((8, 8), 7.0, np.float32))
-    np.testing.assert_array_equal(out, 0.0)
+def degenerate_maps():
+    flat_band = np.full((10, 10), 5.0, np.float32)
+    flat_band.flat[[0, -1]] = (0.0, 100.0)  # outliers outside the band
+    return dict(zeros=np.zeros((8, 8), np.float32),
+                constant=np.full((8, 8), 7.0, np.float32),
+                flat_band=flat_band)
+
+
+@pytest.mark.parametrize('name', ['zeros', 'constant', 'flat_band'])
+def test_degenerate_map_becomes_zeros_without_dividing(name):
+    """Zero spread in the band: s' = 0 everywhere, never (s - mean) / eps."""
+    with np.errstate(all='raise'):
+        out = standardize_structure_map(degenerate_maps()[name])
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, np.zeros_like(out))
+
+
+@pytest.mark.parametrize('name', ['zeros', 'constant', 'flat_band'])
+def test_transform_flags_and_names_degenerate_map(name):
+    results = dict(structure_map=degenerate_maps()[name],
+                   structure_map_path='depth/a_0003.png',
+                   img_path='train/a_0003.JPEG')
+    transform = TRANSFORMS.build(dict(type='StructureMapStandardize'))
+    with pytest.warns(UserWarning, match=r'degenerate structure_map '
+                      r'depth/a_0003\.png \(of image train/a_0003\.JPEG\)'):
+        out = transform(results)
+    assert out['structure_map_degenerate'] is True
+    np.testing.assert_array_equal(out['structure_map'], 0.0)
+
+
+def test_transform_flags_valid_map_as_not_degenerate(recwarn):
+    structure_map = np.arange(64, dtype=np.float32).reshape(8, 8)
+    out = TRANSFORMS.build(dict(type='StructureMapStandardize'))(
+        dict(structure_map=structure_map))
+    assert out['structure_map_degenerate'] is False
+    assert not [w for w in recwarn if 'degenerate' in str(w.message)]
 
 
 def test_band_has_zero_mean_and_unit_std():

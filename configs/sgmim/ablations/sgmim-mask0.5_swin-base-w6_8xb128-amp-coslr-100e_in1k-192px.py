@@ -11,6 +11,8 @@ train_pipeline = [
     dict(type='SelectiveGuidanceMaskGenerator', input_size=192,
          mask_patch_size=32, model_patch_size=4, mask_ratio=0.5,
          mode='complementary'),
-    dict(type='PackInputs', algorithm_keys=['structure_map', 'structure_mask'])
+    dict(type='PackInputs', algorithm_keys=['structure_map', 'structure_mask'],
+         meta_keys=['img_path', 'structure_map_path',
+                    'structure_map_degenerate'])
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -1,6 +1,6 @@
-from .hooks import RandomStateHook
+from .hooks import DegenerateStructureMapHook, RandomStateHook
 from .optimizers import LayerDecayOptimWrapperConstructor
 from .schedulers import PolyOneCycleLR
 
-__all__ = ['RandomStateHook', 'LayerDecayOptimWrapperConstructor',
-           'PolyOneCycleLR']
+__all__ = ['DegenerateStructureMapHook', 'RandomStateHook',
+           'LayerDecayOptimWrapperConstructor', 'PolyOneCycleLR']

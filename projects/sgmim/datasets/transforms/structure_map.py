@@ -1,4 +1,5 @@
 """Per-image standardisation and formatting of structure maps."""
+import warnings
 from typing import Sequence, Tuple
 
 import numpy as np
@@ -9,9 +10,31 @@ from mmpretrain.registry import TRANSFORMS
 from .joint_transforms import as_map_keys
 
 __all__ = [
-    'standardize_structure_map', 'StructureMapStandardize',
+    'band_statistics', 'standardize_structure_map', 'StructureMapStandardize',
     'FormatStructureMap'
 ]
+
+
+def band_statistics(structure_map: np.ndarray,
+                    band: Tuple[float, float] = (0.1, 0.9)
+                    ) -> Tuple[float, float]:
+    """Mean and population std of a map's central value band.
+
+    With ``v`` the ``n`` values of the map sorted ascending, the band is
+    ``B = v[floor(band[0]·n) : floor(band[1]·n)]`` (at least one value).
+    The std is exactly 0 when ``min(B) == max(B)`` (zero spread: an all-zero
+    or constant map, or one whose band is flat).
+
+    Returns:
+        tuple[float, float]: ``(mean(B), std(B))``.
+    """
+    values = np.sort(structure_map, axis=None).astype(np.float64)
+    lo = int(band[0] * values.size)
+    hi = max(int(band[1] * values.size), lo + 1)
+    values = values[lo:hi]
+    if values[0] == values[-1]:
+        return float(values[0]), 0.0
+    return float(values.mean()), float(values.std())
 
 
 def standardize_structure_map(structure_map: np.ndarray,
@@ -19,15 +42,18 @@ def standardize_structure_map(structure_map: np.ndarray,
                               eps: float = 1e-6) -> np.ndarray:
     """Standardise a map with the statistics of its central value band.
 
-    With ``v`` the ``n`` values of the map sorted ascending and
-    ``B = v[floor(band[0]·n) : floor(band[1]·n)]`` (at least one value)::
+    With ``B`` the band of :func:`band_statistics`::
 
-        s' = (s - mean(B)) / (std(B) + eps)
+        s' = (s - mean(B)) / (std(B) + eps)   if std(B) > 0
+        s' = 0                                 if std(B) = 0 (degenerate)
 
     applied to the WHOLE map (values outside the band included); ``std`` is
-    the population standard deviation.  The SG-MIM authors' code uses the
-    same band slice and divides by ``sqrt(var_unbiased(B) + eps)``: for a
-    192x192 map the two differ by a relative ~2e-5 (unless std(B) ~ 0).
+    the population standard deviation.  A degenerate map (zero spread in
+    the band: all zeros, constant, or a flat band with outliers) carries no
+    structure and becomes all zeros instead of ``(s - mean) / eps``.  The
+    SG-MIM authors' code uses the same band slice and divides by
+    ``sqrt(var_unbiased(B) + eps)``: for a 192x192 map the two differ by a
+    relative ~2e-5 (unless std(B) ~ 0).
 
     Args:
         structure_map (np.ndarray): Map of any shape.
@@ -43,11 +69,14 @@ def standardize_structure_map(structure_map: np.ndarray,
         >>> standardize_structure_map(s)[[0, 9]].round(3)
         array([-1.964,  1.964], dtype=float32)
     """
-    values = np.sort(structure_map, axis=None).astype(np.float64)
-    lo = int(band[0] * values.size)
-    hi = max(int(band[1] * values.size), lo + 1)
-    values = values[lo:hi]
-    mean, std = values.mean(), values.std()
+    return _standardize(structure_map, *band_statistics(structure_map, band),
+                        eps)
+
+
+def _standardize(structure_map: np.ndarray, mean: float, std: float,
+                 eps: float) -> np.ndarray:
+    if std == 0:
+        return np.zeros(structure_map.shape, np.float32)
     return ((structure_map - mean) / (std + eps)).astype(np.float32)
 
 
@@ -55,11 +84,20 @@ def standardize_structure_map(structure_map: np.ndarray,
 class StructureMapStandardize(BaseTransform):
     """Per-image band standardisation of structure maps (SG-MIM):
     ``s' = (s - mean(B)) / (std(B) + eps)`` with ``B`` the sorted values
-    between the ``band`` quantiles; see :func:`standardize_structure_map`.
+    between the ``band`` quantiles, and ``s' = 0`` for a degenerate map
+    (``std(B) = 0``); see :func:`standardize_structure_map`.
+
+    A degenerate map is flagged in ``<key>_degenerate`` and warned about,
+    naming the map (``<key>_path``) and its image (``img_path``).  Pack the
+    flag into the data samples (``PackInputs(meta_keys=[...,
+    'structure_map_degenerate'])``) for :class:`DegenerateStructureMapHook`
+    to count it per epoch in the main process.
 
     **Required Keys:** ``*map_keys`` (np.ndarray).
 
     **Modified Keys:** ``*map_keys`` (np.float32, same shape).
+
+    **Added Keys:** ``<key>_degenerate`` (bool) for each of ``map_keys``.
 
     Args:
         band (tuple[float, float]): Quantile fractions of the band whose
@@ -84,10 +122,17 @@ class StructureMapStandardize(BaseTransform):
         self.map_keys = as_map_keys(map_keys)
 
     def transform(self, results: dict) -> dict:
-        """Standardise each map in ``map_keys``."""
+        """Standardise each map in ``map_keys`` and flag degenerate ones."""
         for key in self.map_keys:
-            results[key] = standardize_structure_map(results[key], self.band,
-                                                     self.eps)
+            mean, std = band_statistics(results[key], self.band)
+            results[key] = _standardize(results[key], mean, std, self.eps)
+            results[f'{key}_degenerate'] = std == 0
+            if std == 0:
+                warnings.warn(
+                    f'degenerate {key} {results.get(f"{key}_path")} (of '
+                    f'image {results.get("img_path")}): its {self.band} '
+                    f'value band has zero spread (every value {mean:g}); '
+                    f'standardised to all zeros')
         return results
 
     def __repr__(self) -> str:
