@@ -385,10 +385,17 @@ def test_the_shipped_study_file():
     s = st.load_study(CONFIGS / 'synth/studies/sgmim_vs_simmim.py')
     assert [m.name for m in s.methods] == ['random', 'SimMIM', 'SG-MIM']
     assert s.methods[0].config is None
-    assert [t.name for t in s.tasks] == ['depth', 'UperNet']
-    assert s.tasks[0].metrics == dict(d1='higher', abs_rel='lower',
-                                      rmse='lower')
-    assert s.tasks[1].metrics == dict(mIoU='higher', aAcc='higher')
+    assert [t.name for t in s.tasks] == ['depth', 'depth-lr5e-4',
+                                         'depth-stage3', 'UperNet']
+    for depth in s.tasks[:3]:
+        assert depth.metrics == dict(d1='higher', abs_rel='lower',
+                                     rmse='lower')
+        assert depth.cfg_options['train_cfg.max_iters'] == 800
+        assert depth.cfg_options['param_scheduler.0.rise_steps'] == 384
+    assert s.tasks[1].cfg_options['optim_wrapper.optimizer.lr'] == 5e-4
+    assert s.tasks[2].cfg_options['model.backbone.out_indices'] == (2, )
+    assert s.tasks[3].metrics == dict(mIoU='higher', aAcc='higher')
+    assert s.data['options']['num_pretrain'] == 512
     assert s.seeds == [0, 1, 2] and s.reference == 'random'
     assert ('SG-MIM', 'SimMIM') in s.comparisons
     assert all(e.config.is_file() for e in [*s.methods[1:], *s.tasks])
