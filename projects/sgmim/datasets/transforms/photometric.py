@@ -16,6 +16,7 @@ transforms: first ``np.random.rand() < prob`` decides, then the parameters
 are drawn. Images must be uint8 (H, W, 3) as ``LoadImageFromFile`` gives
 them; ``gt_depth_map`` and every other key are left untouched.
 """
+from abc import abstractmethod
 from typing import Sequence, Tuple, Union
 
 import cv2
@@ -174,11 +175,13 @@ class _RandomPhotometric(BaseTransform):
     def __init__(self, prob: float):
         self.prob = _check_prob(prob)
 
+    @abstractmethod
     def _draw(self):
-        raise NotImplementedError
+        """The transform's random parameters."""
 
+    @abstractmethod
     def _apply(self, img: np.ndarray, params) -> np.ndarray:
-        raise NotImplementedError
+        """``img`` transformed with ``params``."""
 
     def transform(self, results: dict) -> dict:
         img = results['img']
