@@ -98,7 +98,8 @@ RECIPES = {
         f'synth/{name}_1xb16-coslr-20e_synthscenes-96px.py':
         (SYNTH_E, SYNTH_PRETRAIN)
         for name in ('simmim_swin-nano-w3', 'sgmim_swin-nano-w3',
-                     'sgmim_swinv2-nano-w3', 'sgmim_vit-nano-p16')
+                     'sgmim_swinv2-nano-w3', 'sgmim_vit-nano-p16',
+                     'simmim_vit-nano-p16')
     },
     # depth: NYUv2 BTS list 24231 images, KITTI Eigen 23158, batch 24
     **{
