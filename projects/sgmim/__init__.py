@@ -3,15 +3,15 @@
 ``import sgmim`` (configs: ``custom_imports=dict(imports=['sgmim'])``)
 registers every component in the mmpretrain / mmseg / mmdet registries,
 activates safe checkpoint loading for torch >= 2.6, makes the loading
-transforms name an empty image file, and lets mmengine resolve
+transforms name an empty or corrupt image file, and lets mmengine resolve
 ``_base_ = 'sgmim::...'`` config paths.
 """
-from .utils import (install_empty_image_file_errors,
-                    install_safe_checkpoint_loading, register_config_package)
+from .utils import (install_image_file_errors, install_safe_checkpoint_loading,
+                    register_config_package)
 from .version import __version__
 
 install_safe_checkpoint_loading()
-install_empty_image_file_errors()
+install_image_file_errors()
 register_config_package()
 
 from . import datasets, engine, evaluation, models  # noqa: E402,F401  (registers components)

@@ -51,11 +51,13 @@ def test_corrupt_image_is_named(synth_workspace, tmp_path, damage):
     message = failure('train.py', SIMMIM, '--work-dir', tmp_path / 'work',
                       '--cfg-options', *MAIN_PROCESS, cwd=workspace)
     relative = image.relative_to(workspace)
-    assert message == f'AssertionError: failed to load image: {relative}'
+    assert message.startswith(CORRUPT_FILE.format(relative))
 
 
-EMPTY_FILE = ('sgmim.utils.empty_image_files.EmptyImageFileError: empty '
+EMPTY_FILE = ('sgmim.utils.image_file_errors.EmptyImageFileError: empty '
               'image file (0 bytes): {}')
+CORRUPT_FILE = ('sgmim.utils.image_file_errors.CorruptImageFileError: '
+                'cannot decode image file {} (')
 
 
 @pytest.mark.parametrize('config, pattern, expected', [
@@ -81,6 +83,24 @@ def test_empty_image_file_is_named(synth_workspace, tmp_path, config,
     message = failure('train.py', config, '--work-dir', tmp_path / 'work',
                       '--cfg-options', *MAIN_PROCESS, cwd=workspace)
     assert message.startswith(expected.format(empty.relative_to(workspace)))
+
+
+@pytest.mark.parametrize('config, pattern', [
+    (NYU_DEPTH, 'nyu/sync/*/sync_depth_*.png'),
+    (UPERNET, 'ade/ADEChallengeData2016/annotations/training/*.png'),
+], ids=['nyu-depth', 'ade-labels'])
+def test_corrupt_annotation_map_is_named(synth_workspace, tmp_path, config,
+                                         pattern):
+    """A depth or label PNG holding garbage (the annotation loaders fail
+    on it with a ``NoneType`` or PIL error that names nothing) is named."""
+    workspace = tmp_path / 'workspace'
+    shutil.copytree(synth_workspace / 'data', workspace / 'data')
+    corrupt = sorted((workspace / 'data/synthscenes').glob(pattern))[3]
+    corrupt.write_bytes(b'\x00' * 64)
+    message = failure('train.py', config, '--work-dir', tmp_path / 'work',
+                      '--cfg-options', *MAIN_PROCESS, cwd=workspace)
+    assert message.startswith(
+        CORRUPT_FILE.format(corrupt.relative_to(workspace)))
 
 
 def test_truncated_checkpoint_is_named(synth_workspace, tmp_path):

@@ -350,7 +350,8 @@ def damage_one_image(depth_setup, tmp_path, content=b'\x00' * 64):
 
 
 @pytest.mark.parametrize('content, reason', [
-    (b'\x00' * 64, 'AssertionError: failed to load image: {}'),
+    (b'\x00' * 64, 'CorruptImageFileError: cannot decode image file {} (64 '
+                    'bytes): corrupt, truncated or not an image'),
     (b'', 'EmptyImageFileError: empty image file (0 bytes): {}'),
 ], ids=['garbage', 'empty'])
 def test_corrupt_image_is_named(depth_setup, tmp_path, content, reason):
