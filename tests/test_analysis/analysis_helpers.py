@@ -5,6 +5,22 @@ import textwrap
 
 import torch
 
+
+
+def mask_pipeline(model_patch_size):
+    """A train dataloader whose pipeline holds SimMIM's mask generator (the
+    heterogeneity tool reads it; images come from --img-dir)."""
+    return f"""
+train_dataloader = dict(batch_size=4, dataset=dict(
+    type='CustomDataset', data_root='unused', with_label=False,
+    pipeline=[dict(type='LoadImageFromFile'),
+              dict(type='SimMIMMaskGenerator', input_size=32,
+                   mask_patch_size=16, model_patch_size={model_patch_size},
+                   mask_ratio=0.5),
+              dict(type='PackInputs')]))
+"""
+
+
 NORM = ("data_preprocessor = dict(type='SelfSupDataPreprocessor', "
         "mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], "
         "to_rgb=True)\n")
@@ -22,7 +38,7 @@ model = dict(
     head=dict(type='SimMIMHead', patch_size=8,
               loss=dict(type='PixelReconstructionLoss', criterion='L1',
                         channel=3)))
-""" + NORM
+""" + NORM + mask_pipeline(8)
 
 SWIN = """
 default_scope = 'mmpretrain'
@@ -37,7 +53,7 @@ model = dict(
     head=dict(type='SimMIMHead', patch_size=4,
               loss=dict(type='PixelReconstructionLoss', criterion='L1',
                         channel=3)))
-""" + NORM
+""" + NORM + mask_pipeline(4)
 
 SWINV2 = """
 default_scope = 'mmpretrain'

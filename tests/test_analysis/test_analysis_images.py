@@ -119,8 +119,8 @@ def test_dataset_images_through_the_pipeline(tmp_path, tiny_configs):
     assert len(got) == 3
     for image, array in zip(got, arrays):
         np.testing.assert_array_equal(image, array)
-    no_data = write_config(tmp_path, 'nodata.py', "_base_ = './vit.py'\n" +
-                           NORM)
+    no_data = write_config(tmp_path, 'nodata.py',
+                           "default_scope = 'mmpretrain'\n" + NORM)
     with pytest.raises(ValueError, match='no test, val or train dataset'):
         list(dataset_images(load_config(no_data), (32, 32), 5))
 

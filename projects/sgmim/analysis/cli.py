@@ -17,7 +17,7 @@ from mmengine.runner import set_random_seed
 from tqdm import tqdm
 
 from sgmim.utils.cfg_options import CfgOptionsAction
-from .features import PRESETS, default_layers, get_module
+from .features import INPUT_SUFFIX, PRESETS, default_layers, get_module
 from .images import (ImageInputError, check_batch_size, dataset_images,
                      folder_images, image_batches, input_size, normalization)
 from .loading import CheckpointMismatchError, load_model
@@ -68,7 +68,8 @@ def add_data_args(parser: argparse.ArgumentParser, measure: str,
     parser.add_argument('--seed', type=int, default=0,
                         help='seed of data sampling and masks (default 0)')
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
-                        help='override config keys, key=value')
+                        help='override keys of the (first) config, '
+                        'key=value')
 
 
 def check_data_args(args, min_batch_size: int = 1, reason: str = '') -> None:
@@ -97,15 +98,21 @@ class PreparedModel(NamedTuple):
 def prepare_model(args, config: Optional[str] = None,
                   checkpoint: Optional[str] = None,
                   layers: Optional[List[str]] = None) -> PreparedModel:
-    """Seed, load ``config``/``checkpoint`` (default ``args.config`` /
-    ``args.checkpoint``) and resolve its layers (``layers``, else
-    ``args.layers``, else the preset's); unknown names fail here."""
+    """Seed, load a model and resolve its layers; unknown names fail here.
+
+    Without ``config``/``checkpoint`` the first model (``args.config``,
+    ``args.checkpoint``), whose layers are ``layers``, else ``--layers``;
+    with them another model (``--compare`` ...), whose layers are
+    ``layers``, else its ``--preset`` layers.
+    """
     set_random_seed(args.seed)
+    first = config is None
     model = load_model(config or args.config, checkpoint or args.checkpoint,
-                       args.device, args.cfg_options)
-    names = layers or args.layers or default_layers(model, args.preset)
+                       args.device, args.cfg_options if first else None)
+    names = layers or (args.layers if first else None) or default_layers(
+        model, args.preset)
     for name in names:
-        get_module(model, name)
+        get_module(model, name.removesuffix(INPUT_SUFFIX))
     if args.img_size:
         size = (args.img_size[0], args.img_size[-1])
     else:

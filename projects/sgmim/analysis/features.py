@@ -49,12 +49,15 @@ residual sum), so the mapped modules compute the same quantities.
 import difflib
 import inspect
 import math
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import (Dict, Iterable, Iterator, List, NamedTuple, Optional,
+                    Sequence, Tuple)
 
 import torch
 import torch.nn as nn
 
 PRESETS = ('blocks', 'mesa')
+#: Suffix of a layer name that captures the module's input.
+INPUT_SUFFIX = ':input'
 
 #: MeSa's SwinV2 CKA layers in MIM-Depth-Estimation names, with their
 #: mmpretrain names (see the module docstring).
@@ -214,7 +217,10 @@ class FeatureCapture:
     Args:
         model (nn.Module): The model (with its encoder at ``model.backbone``
             for grid inference; any module otherwise).
-        layer_names (Sequence[str]): Module names as in ``named_modules()``.
+        layer_names (Sequence[str]): Module names as in ``named_modules()``;
+            ``NAME:input`` captures the first input of module ``NAME``
+            instead of its output (e.g. ``neck.decoder_blocks.0:input``,
+            MAE's decoder embedding with its mask tokens).
 
     Raises:
         KeyError: If a name is not a module of ``model`` (nearest names
@@ -233,7 +239,10 @@ class FeatureCapture:
         if repeated:
             raise ValueError(f'layer_names repeats {repeated}')
         self.layer_names = layer_names
-        self.modules = {name: get_module(model, name) for name in layer_names}
+        self.modules = {
+            name: get_module(model, name.removesuffix(INPUT_SUFFIX))
+            for name in layer_names
+        }
         self.model = model
         self.features: Dict[str, TokenFeatures] = {}
         self.image_hw: Optional[Tuple[int, int]] = None
@@ -243,8 +252,13 @@ class FeatureCapture:
         root = getattr(self.model, 'backbone', self.model)
         self._handles.append(root.register_forward_pre_hook(self._see_image))
         for name, module in self.modules.items():
-            self._handles.append(module.register_forward_hook(
-                self._hook(name), with_kwargs=True))
+            if name.endswith(INPUT_SUFFIX):
+                handle = module.register_forward_pre_hook(
+                    self._input_hook(name), with_kwargs=True)
+            else:
+                handle = module.register_forward_hook(self._hook(name),
+                                                      with_kwargs=True)
+            self._handles.append(handle)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -263,6 +277,16 @@ class FeatureCapture:
             hw = next((tuple(v) for v in values if _is_hw(v)), None)
             self.features[name] = to_token_features(output, hw, self.image_hw,
                                                     name)
+
+        return hook
+
+    def _input_hook(self, name: str):
+
+        def hook(module, args, kwargs):
+            inputs = [*args, *kwargs.values()]
+            hw = next((tuple(v) for v in inputs[1:] if _is_hw(v)), None)
+            self.features[name] = to_token_features(inputs[0], hw,
+                                                    self.image_hw, name)
 
         return hook
 
@@ -346,3 +370,15 @@ def run_backbone(model: nn.Module, images: torch.Tensor,
             raise ValueError(f'{type(backbone).__name__}.forward takes no '
                              'mask')
         return backbone(images)
+
+
+def batch_features(model: nn.Module, layer_names: Sequence[str],
+                   batches: Iterable[torch.Tensor]
+                   ) -> Iterator[List[TokenFeatures]]:
+    """For each image batch, the features of ``layer_names`` (in order)
+    after :func:`run_backbone`; hooks are removed when the loop ends."""
+    with FeatureCapture(model, layer_names) as capture:
+        for images in batches:
+            capture.clear()
+            run_backbone(model, images)
+            yield capture.collect()

@@ -96,3 +96,193 @@ def new_figure(ncols: int = 1, nrows: int = 1, width: float = 4.0,
                                                     height * nrows),
                              squeeze=False)
     return fig, list(axes.flat)
+
+
+def _depth_colors(count: int, cmap: str = 'viridis') -> list:
+    """Colours from shallow (dark) to deep (light) layers."""
+    colors = plt.get_cmap(cmap)
+    return [colors(0.9 * i / max(count - 1, 1)) for i in range(count)]
+
+
+def cka_figure(matrix: np.ndarray, rows: Sequence[str], cols: Sequence[str],
+               row_model: str, col_model: str):
+    """CKA heatmap: layers of ``row_model`` (y) against ``col_model`` (x)."""
+    with paper_style():
+        size = 2.5 + 0.18 * max(len(rows), len(cols))
+        fig, (ax, ) = new_figure(width=min(size + 1, 12),
+                                 height=min(size, 11))
+        heatmap(ax, matrix, [short_name(n) for n in rows],
+                [short_name(n) for n in cols], title='linear CKA',
+                cbar_label='CKA')
+        ax.set_ylabel(f'{row_model} layer')
+        ax.set_xlabel(f'{col_model} layer')
+        fig.tight_layout()
+    return fig
+
+
+def cka_layerwise_figure(values: np.ndarray, layers: Sequence[str],
+                         label: str):
+    """CKA of matched layers against depth (MeSa's comparison)."""
+    with paper_style():
+        fig, (ax, ) = new_figure(width=max(4.0, 0.35 * len(layers)))
+        ax.plot(range(len(values)), values, marker='o', label=label)
+        ax.set_xticks(range(len(layers)))
+        ax.set_xticklabels([short_name(n) for n in layers], rotation=90)
+        ax.set_ylim(0, 1.05)
+        ax.set_ylabel('CKA')
+        ax.legend()
+        fig.tight_layout()
+    return fig
+
+
+def spectrum_figure(spectra: Sequence[np.ndarray], layers: Sequence[str],
+                    title: str):
+    """Singular values (log scale) against their rank, one curve per layer
+    coloured by depth (LUT Fig. 5 style)."""
+    with paper_style():
+        fig, (ax, ) = new_figure(width=4.5, height=3.4)
+        for values, layer, color in zip(spectra, layers,
+                                        _depth_colors(len(layers))):
+            values = np.clip(np.asarray(values, dtype=float), 1e-12, None)
+            ax.plot(np.arange(1, len(values) + 1), values, color=color,
+                    label=short_name(layer))
+        ax.set_yscale('log')
+        ax.set_xlabel('singular value rank')
+        ax.set_ylabel('singular value')
+        ax.set_title(title)
+        ax.legend(ncol=2 if len(layers) > 6 else 1, fontsize=6)
+        fig.tight_layout()
+    return fig
+
+
+def spectrum_gap_figure(gaps: Sequence[np.ndarray], layers: Sequence[str],
+                        label: str):
+    """Log singular-value gap to the reference per layer: left, the gap
+    against rank per layer; right, its mean per layer against depth."""
+    with paper_style():
+        fig, (ax, ax_mean) = new_figure(2, width=4.2, height=3.2)
+        colors = _depth_colors(len(layers))
+        for gap, layer, color in zip(gaps, layers, colors):
+            ax.plot(np.arange(1, len(gap) + 1), gap, color=color,
+                    label=short_name(layer))
+        ax.axhline(0, color='black', linewidth=0.8)
+        ax.set_xlabel('singular value rank')
+        ax.set_ylabel('log σ − log σ(ref)')
+        ax.set_title(label)
+        ax.legend(ncol=2 if len(layers) > 6 else 1, fontsize=6)
+        ax_mean.plot(range(len(gaps)), [float(np.mean(g)) for g in gaps],
+                     marker='o')
+        ax_mean.axhline(0, color='black', linewidth=0.8)
+        ax_mean.set_xticks(range(len(layers)))
+        ax_mean.set_xticklabels([short_name(n) for n in layers], rotation=90)
+        ax_mean.set_ylabel('mean log gap')
+        fig.tight_layout()
+    return fig
+
+
+def fourier_curves_figure(models: Sequence[dict]):
+    """ΔLog amplitude against frequency, one panel per model, one curve per
+    layer coloured by depth (Park & Kim Fig. 2a style). ``models``: dicts
+    with ``name`` and ``records`` (``layer``, ``frequencies``,
+    ``delta_log_amplitude``)."""
+    with paper_style():
+        fig, axes = new_figure(len(models), width=3.4, height=3.0)
+        for ax, model in zip(axes, models):
+            records = model['records']
+            for record, color in zip(records, _depth_colors(len(records),
+                                                            'plasma')):
+                ax.plot(record['frequencies'], record['delta_log_amplitude'],
+                        color=color, linewidth=1.0)
+            ax.set_xlabel('frequency (×π)')
+            ax.set_title(model['name'])
+            bar = plt.cm.ScalarMappable(cmap='plasma',
+                                        norm=plt.Normalize(0, 1))
+            fig.colorbar(bar, ax=ax, fraction=0.046, pad=0.04,
+                         label='normalised depth')
+        axes[0].set_ylabel('ΔLog amplitude')
+        fig.tight_layout()
+    return fig
+
+
+def fourier_depth_figure(models: Sequence[dict]):
+    """ΔLog amplitude at the highest frequency against normalised depth,
+    one line per model (Park & Kim Fig. 2b / SG-MIM style)."""
+    with paper_style():
+        fig, (ax, ) = new_figure(width=4.2, height=3.2)
+        for model, color in zip(models, model_colors(len(models))):
+            records = model['records']
+            ax.plot([r['depth'] for r in records],
+                    [r['high_frequency'] for r in records], marker='o',
+                    color=color, label=model['name'])
+        ax.set_xlabel('normalised depth')
+        ax.set_ylabel('ΔLog amplitude (ω = high)')
+        ax.legend()
+        fig.tight_layout()
+    return fig
+
+
+def heterogeneity_figure(records: Sequence[dict], title: str):
+    """Masked-token heterogeneity per layer (layer 0: the embedding with the
+    mask tokens), with the uniform-affinity bound log |V| dashed."""
+    with paper_style():
+        fig, (ax, ) = new_figure(width=max(4.0, 0.35 * len(records)))
+        x = range(len(records))
+        ax.plot(x, [r['heterogeneity'] for r in records], marker='o',
+                label='H (masked → visible)')
+        ax.plot(x, [r['max_heterogeneity'] for r in records], '--',
+                color='gray', label='log |V|')
+        ax.set_xticks(list(x))
+        ax.set_xticklabels([short_name(r['layer']) for r in records],
+                           rotation=90)
+        ax.set_ylabel('heterogeneity (nats)')
+        ax.set_title(title)
+        ax.legend()
+        fig.tight_layout()
+    return fig
+
+
+def affinity_figure(maps: Sequence[np.ndarray], layers: Sequence[str],
+                    title: str):
+    """Affinity matrices ``A`` (masked rows × visible columns) of one image
+    at a few layers."""
+    with paper_style():
+        fig, axes = new_figure(len(maps), width=3.0, height=3.0)
+        for ax, matrix, layer in zip(axes, maps, layers):
+            image = ax.imshow(matrix, cmap='viridis', aspect='auto',
+                              interpolation='nearest')
+            ax.grid(False)
+            ax.set_title(short_name(layer))
+            ax.set_xlabel('visible token')
+            fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+        axes[0].set_ylabel('masked token')
+        fig.suptitle(title)
+        fig.tight_layout()
+    return fig
+
+
+def rauc_figure(baseline: dict, candidate: dict, start: float, end: float,
+                value: float, metric: str):
+    """Both curves, the baseline's start level S1(E1), and the areas of the
+    RAUC ratio over [E1, E2] shaded (``baseline``/``candidate``: dicts with
+    ``name``, ``epochs``, ``values``)."""
+    with paper_style():
+        fig, (ax, ) = new_figure(width=4.5, height=3.3)
+        origin = float(np.interp(start, baseline['epochs'],
+                                 baseline['values']))
+        grid = np.linspace(start, end, 200)
+        for curve, color in zip((baseline, candidate), model_colors(2)):
+            ax.plot(curve['epochs'], curve['values'], marker='o',
+                    color=color, label=curve['name'])
+            ax.fill_between(grid, origin,
+                            np.interp(grid, curve['epochs'], curve['values']),
+                            color=color, alpha=0.2)
+        ax.axhline(origin, color='gray', linestyle='--', linewidth=0.8,
+                   label='S1(E1)')
+        ax.axvline(start, color='gray', linewidth=0.5)
+        ax.axvline(end, color='gray', linewidth=0.5)
+        ax.set_xlabel('epoch')
+        ax.set_ylabel(metric)
+        ax.set_title(f'RAUC = {value:.3f}')
+        ax.legend()
+        fig.tight_layout()
+    return fig
