@@ -126,3 +126,19 @@ def save_checkpoint(model, path, seed=0, wrap=True):
     torch.save(dict(meta=dict(epoch=1), state_dict=state) if wrap else state,
                path)
     return str(path)
+
+MAE = """
+default_scope = 'mmpretrain'
+custom_imports = dict(imports=['sgmim'], allow_failed_imports=False)
+model = dict(
+    type='MAE',
+    backbone=dict(type='MAEViT',
+                  arch=dict(embed_dims=16, num_layers=1, num_heads=2,
+                            feedforward_channels=32),
+                  img_size=32, patch_size=8, mask_ratio=0.75),
+    neck=dict(type='MAEPretrainDecoder', num_patches=16, patch_size=8,
+              in_chans=3, embed_dim=16, decoder_embed_dim=16,
+              decoder_depth=2, decoder_num_heads=2),
+    head=dict(type='MAEPretrainHead', norm_pix=True, patch_size=8,
+              loss=dict(type='PixelReconstructionLoss', criterion='L2')))
+""" + NORM

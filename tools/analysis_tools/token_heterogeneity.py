@@ -142,8 +142,10 @@ def compute(args):
     model = prepared.model
     if is_mae(model):
         generator = None
-        blocks = args.layers or [f'neck.decoder_blocks.{i}'
-                                 for i in range(len(model.neck.decoder_blocks))]
+        blocks = args.layers or [
+            f'neck.decoder_blocks.{i}'
+            for i in range(len(model.neck.decoder_blocks))
+        ]
         layers = [MAE_EMBEDDING] + blocks
     else:
         if not hasattr(model.backbone, 'mask_token'):
