@@ -15,7 +15,7 @@ import os.path as osp
 import sys
 from pathlib import Path
 
-from sgmim.analysis.study import (checkpoint_options, last_checkpoint,
+from sgmim.studies.study import (checkpoint_options, last_checkpoint,
                                   run_tool, test_metrics)
 
 REPO = Path(__file__).resolve().parents[1]

@@ -9,7 +9,7 @@ import pytest
 import torch
 from tool_helpers import CONFIGS, run_tool
 
-from sgmim.analysis import benchmark as bm
+from sgmim.benchmarking import benchmark as bm
 from sgmim.utils.cfg_options import CfgOptionError
 
 SIMMIM = str(CONFIGS /

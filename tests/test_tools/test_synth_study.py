@@ -19,8 +19,8 @@ from mmengine.config import DictAction
 from scipy import stats
 from tool_helpers import CONFIGS, TOOLS, run_tool
 
-from sgmim.analysis import study as st
-from sgmim.analysis.study_stats import (paired_difference, summarize,
+from sgmim.studies import study as st
+from sgmim.studies.study_stats import (paired_difference, summarize,
                                         t_half_width, verdict)
 
 _SPEC = importlib.util.spec_from_file_location(

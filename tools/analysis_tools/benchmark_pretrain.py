@@ -27,7 +27,7 @@ import shlex
 
 import torch
 
-from sgmim.analysis import benchmark
+from sgmim.benchmarking import benchmark
 from sgmim.utils.cfg_options import (RULES_HELP, CfgOptionsAction,
                                      merge_cfg_options)
 

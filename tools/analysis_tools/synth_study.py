@@ -4,7 +4,7 @@
         [--work-dir work_dirs/study] [--out docs/study.md] [--seeds 0 1 2]
         [--only-aggregate] [--cfg-options key=value ...]
 
-The grid is declared in a study file (see ``sgmim.analysis.study``, e.g.
+The grid is declared in a study file (see ``sgmim.studies.study``, e.g.
 ``configs/synth/studies/sgmim_vs_simmim.py``). For every seed S each method is
 pre-trained with ``tools/train.py ... randomness.seed=S`` (none for random
 initialisation), and each transfer task is fine-tuned from that seed's encoder
@@ -39,8 +39,8 @@ import matplotlib
 from mmengine.config import DictAction
 from tqdm import tqdm
 
-from sgmim.analysis import study as st
-from sgmim.analysis.study_stats import paired_difference, summarize, verdict
+from sgmim.studies import study as st
+from sgmim.studies.study_stats import paired_difference, summarize, verdict
 from sgmim.datasets.synthscenes.files import atomic_write_bytes
 
 matplotlib.use('Agg')

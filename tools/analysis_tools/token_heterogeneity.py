@@ -1,0 +1,223 @@
+"""Masked-token heterogeneity per layer (MTO) of a model with mask tokens.
+
+    python tools/analysis_tools/token_heterogeneity.py CONFIG CHECKPOINT
+        [--normalize] [--temperature T] [--img-dir DIR] [--num-images N]
+        [--batch-size B] [--layers NAME ...] [--out-dir DIR] [--device DEV]
+        [--seed S] [--cfg-options k=v ...]
+
+For layer l with masked-token features X_M and visible-token features X_V:
+A = rowsoftmax(X_M X_Vᵀ / τ), H^l = −(1/|M|) Σ_i Σ_j A_ij log A_ij
+(``sgmim.analysis.heterogeneity.masked_token_heterogeneity``, the function
+the MTO losses use), averaged over images.
+
+* SimMIM / SG-MIM encoders (``SimMIMSwinTransformer``,
+  ``SimMIMSwinTransformerV2``, ``SimMIMVisionTransformer``): the mask is
+  drawn by the config's own mask generator of its train pipeline
+  (``SimMIMMaskGenerator``, ``SelectiveGuidanceMaskGenerator``, seeded);
+  layer 0 is ``backbone.drop_after_pos``, the patch embedding with the mask
+  tokens substituted (and the position embedding added), before the first
+  block; then the blocks (``--layers`` replaces them). A Swin stage whose
+  tokens merge 2^s × 2^s patches reads the mask at the top-left patch of
+  each token (exact when the mask patch, 32 px in SimMIM, is a multiple of
+  the token size).
+* MAE: the encoder drops the masked patches, so the mask tokens live in the
+  decoder: the mask is MAE's own random masking (seeded); layer 0 is the
+  input of ``neck.decoder_blocks.0`` (decoder embedding with the mask tokens
+  and the decoder position embedding), then the decoder blocks.
+
+The cls token is left out of both sets. Writes ``heterogeneity.json`` (one
+record per layer: module name, mean and std of H over images, |M|, |V|, the
+bound log |V|), ``heterogeneity.png`` and ``affinity.png`` (the matrices A
+of the first image at the first, middle and last layer).
+"""
+import argparse
+import math
+import os.path as osp
+
+import numpy as np
+import torch
+
+from sgmim.analysis.cli import (add_data_args, add_model_args,
+                                check_data_args, model_batches,
+                                prepare_model, run_main)
+from sgmim.analysis.features import FeatureCapture, run_backbone
+from sgmim.analysis.heterogeneity import (masked_token_heterogeneity,
+                                          split_tokens_by_mask,
+                                          token_affinity)
+from sgmim.analysis.loading import use_library
+from sgmim.analysis.outputs import OutputDir
+from sgmim.analysis.plotting import affinity_figure, heterogeneity_figure
+
+MEASURE = 'heterogeneity'
+SIMMIM_EMBEDDING = 'backbone.drop_after_pos'
+MAE_EMBEDDING = 'neck.decoder_blocks.0:input'
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    add_model_args(parser)
+    add_data_args(parser, MEASURE, num_images=64, batch_size=16)
+    parser.add_argument('--normalize', action='store_true',
+                        help='L2-normalise the features before the affinity')
+    parser.add_argument('--temperature', type=float, default=1.0,
+                        help='softmax temperature τ (default 1, the paper)')
+    return parser.parse_args(argv)
+
+
+def is_mae(model) -> bool:
+    """An encoder that drops masked patches, with a decoder holding the
+    mask tokens (mmpretrain's ``MAEViT`` + ``MAEPretrainDecoder``)."""
+    return (hasattr(model.backbone, 'random_masking')
+            and hasattr(getattr(model, 'neck', None), 'decoder_blocks'))
+
+
+def find_mask_generator(node):
+    """The first transform config whose type ends in ``MaskGenerator``."""
+    if isinstance(node, dict):
+        if str(node.get('type', '')).split('.')[-1].endswith(
+                'MaskGenerator'):
+            return node
+        node = list(node.values())
+    if isinstance(node, (list, tuple)):
+        for item in node:
+            found = find_mask_generator(item)
+            if found is not None:
+                return found
+    return None
+
+
+def mask_generator(cfg):
+    """The train pipeline's mask generator, built."""
+    loader = cfg.get('train_dataloader') or {}
+    found = find_mask_generator(loader.get('dataset', {}))
+    if found is None:
+        raise ValueError('the config\'s train pipeline has no mask generator '
+                         '(SimMIMMaskGenerator, SelectiveGuidanceMaskGenerator'
+                         '): heterogeneity needs the mask of its own '
+                         'pre-training')
+    return use_library(cfg.default_scope).TRANSFORMS.build(found)
+
+
+def draw_masks(generator, batch: int) -> torch.Tensor:
+    """(B, S, S) masks of the generator, 1 = masked."""
+    return torch.stack([
+        torch.as_tensor(generator.transform({})['mask']).long()
+        for _ in range(batch)
+    ])
+
+
+def mask_on_grid(mask: torch.Tensor, hw) -> torch.Tensor:
+    """(B, h·w) bool: the patch-grid mask read on a token grid (top-left
+    patch of each token)."""
+    height, width = mask.shape[1:]
+    if (height % hw[0]) or (width % hw[1]):
+        raise ValueError(f'a {tuple(hw)} token grid does not tile the '
+                         f'{height}x{width} mask grid')
+    rows = torch.arange(hw[0]) * (height // hw[0])
+    cols = torch.arange(hw[1]) * (width // hw[1])
+    return mask[:, rows][:, :, cols].flatten(1).bool()
+
+
+def forward_with_mask(prepared, generator, images):
+    """Run the masked forward; return the (B, S, S) mask (1 = masked) on
+    the patch grid."""
+    model = prepared.model
+    if generator is None:
+        latent, mask, ids_restore = run_backbone(model, images, mask=True)
+        with torch.no_grad():
+            model.neck(latent, ids_restore)
+        side = math.isqrt(mask.shape[1])
+        return mask.reshape(-1, side, side).long().cpu()
+    mask = draw_masks(generator, images.shape[0])
+    run_backbone(model, images, mask=mask.to(images.device))
+    return mask
+
+
+def affinity_layers(count: int):
+    return sorted({0, count // 2, count - 1})
+
+
+def compute(args):
+    prepared = prepare_model(args)
+    model = prepared.model
+    if is_mae(model):
+        generator = None
+        blocks = args.layers or [
+            f'neck.decoder_blocks.{i}'
+            for i in range(len(model.neck.decoder_blocks))
+        ]
+        layers = [MAE_EMBEDDING] + blocks
+    else:
+        if not hasattr(model.backbone, 'mask_token'):
+            raise ValueError(f'{type(model.backbone).__name__} has no mask '
+                             'token: heterogeneity needs a SimMIM/SG-MIM '
+                             'encoder or an MAE decoder')
+        generator = mask_generator(model.cfg)
+        size = (generator.input_size, generator.input_size)
+        if args.img_size and tuple(prepared.size) != size:
+            raise ValueError(f'--img-size {prepared.size} differs from the '
+                             f'mask generator input_size {size}')
+        prepared = prepared._replace(size=size)
+        layers = [SIMMIM_EMBEDDING] + prepared.layers
+    sums = torch.zeros(len(layers), dtype=torch.float64)
+    squares = torch.zeros(len(layers), dtype=torch.float64)
+    counts = [None] * len(layers)
+    count, maps = 0, []
+    shown = affinity_layers(len(layers))
+    with FeatureCapture(model, layers) as capture:
+        for images in model_batches(args, prepared, desc='batches'):
+            capture.clear()
+            mask = forward_with_mask(prepared, generator, images)
+            for i, (layer, feats) in enumerate(zip(layers,
+                                                   capture.collect())):
+                if feats.hw is None:
+                    raise ValueError(f'{layer}: its tokens are not a full '
+                                     'grid, so the mask cannot be applied')
+                masked, visible = split_tokens_by_mask(
+                    feats.tokens, mask_on_grid(mask, feats.hw).to(
+                        feats.tokens.device))
+                h = masked_token_heterogeneity(
+                    masked.double(), visible.double(), args.normalize,
+                    args.temperature).cpu()
+                sums[i] += h.sum()
+                squares[i] += (h**2).sum()
+                counts[i] = (masked.shape[1], visible.shape[1])
+                if count == 0 and i in shown:
+                    maps.append(token_affinity(
+                        masked[0].double(), visible[0].double(),
+                        args.normalize, args.temperature).cpu().numpy())
+            count += images.shape[0]
+    mean = sums / count
+    std = (squares / count - mean**2).clamp(min=0).sqrt()
+    records = [
+        dict(layer=layer, index=i, heterogeneity=mean[i], std=std[i],
+             num_masked=counts[i][0], num_visible=counts[i][1],
+             max_heterogeneity=math.log(counts[i][1]))
+        for i, layer in enumerate(layers)
+    ]
+    return dict(measure=MEASURE, mask='MAE random masking (decoder)'
+                if generator is None else type(generator).__name__,
+                normalize=args.normalize, temperature=args.temperature,
+                config=args.config, checkpoint=args.checkpoint,
+                num_images=count, records=records), (
+                    maps, [layers[i] for i in shown])
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    check_data_args(args, 1)
+    if not args.temperature > 0:
+        raise ValueError(f'--temperature must be > 0, got {args.temperature}')
+    result, (maps, shown) = compute(args)
+    title = osp.splitext(osp.basename(args.config))[0]
+    with OutputDir(args.out_dir) as out:
+        out.write_json(f'{MEASURE}.json', result)
+        out.save_figure(f'{MEASURE}.png',
+                        heterogeneity_figure(result['records'], title))
+        out.save_figure('affinity.png', affinity_figure(
+            [np.asarray(m) for m in maps], shown, title))
+    print(f'wrote {MEASURE}.json and figures to {args.out_dir}')
+
+
+if __name__ == '__main__':
+    run_main(main)
