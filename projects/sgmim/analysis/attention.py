@@ -311,4 +311,3 @@ def large_kernel_statistics(weight: Tensor,
                                        stride, dilation),
         entropy=attention_entropy(heads),
         kl=head_kl_divergence(heads, kl_mode))
-
