@@ -1,0 +1,66 @@
+"""The shared command line of the analysis tools."""
+import argparse
+
+import cv2
+import numpy as np
+import pytest
+
+from sgmim.analysis.cli import (add_data_args, add_model_args,
+                                check_data_args, model_batches,
+                                prepare_model, run_main)
+
+
+def _parse(argv):
+    parser = argparse.ArgumentParser()
+    add_model_args(parser)
+    add_data_args(parser, 'demo', num_images=8, batch_size=4)
+    return parser.parse_args(argv)
+
+
+def test_defaults_and_checks(tiny_configs):
+    args = _parse([tiny_configs['vit'], 'random'])
+    assert (args.num_images, args.batch_size, args.seed, args.preset,
+            args.out_dir) == (8, 4, 0, 'blocks', 'work_dirs/analysis/demo')
+    check_data_args(args, 4)
+    args.batch_size = 2
+    with pytest.raises(ValueError, match='--batch-size must be >= 4 .HSIC'):
+        check_data_args(args, 4, 'HSIC')
+    args.num_images = 0
+    with pytest.raises(ValueError, match='--num-images must be >= 1'):
+        check_data_args(args)
+
+
+def test_prepare_and_batches(tiny_configs, tiny_checkpoints, tmp_path):
+    rng = np.random.default_rng(0)
+    for i in range(5):
+        cv2.imwrite(str(tmp_path / f'{i}.png'),
+                    rng.integers(0, 256, (40, 36, 3), dtype=np.uint8))
+    args = _parse([tiny_configs['swin'], tiny_checkpoints['swin'],
+                   '--img-dir', str(tmp_path), '--num-images', '5',
+                   '--batch-size', '2', '--device', 'cpu'])
+    prepared = prepare_model(args)
+    assert prepared.size == (32, 32) and len(prepared.layers) == 4
+    shapes = [tuple(b.shape) for b in model_batches(args, prepared)]
+    assert shapes == [(2, 3, 32, 32)] * 2 + [(1, 3, 32, 32)]
+    assert len(list(model_batches(args, prepared, drop_last=True))) == 2
+    args.layers = ['backbone.stages.0.blocks.9']
+    with pytest.raises(KeyError, match='backbone.stages.0.blocks.0'):
+        prepare_model(args)
+    args.layers, args.img_size = None, [48]
+    assert prepare_model(args).size == (48, 48)
+
+
+def test_run_main_reports_bad_input_in_one_line():
+
+    def bad(argv):
+        raise KeyError("the model has no module 'x'; nearest names: y")
+
+    with pytest.raises(SystemExit,
+                       match="^error: the model has no module 'x'"):
+        run_main(bad)
+
+    def bug(argv):
+        raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        run_main(bug)
