@@ -212,8 +212,13 @@ def window_geometry(hw_shape: Tuple[int, int], window_size: int,
     return coords, None if valid.all() else valid
 
 
-def _stride(name: str, image_hw: Tuple[int, int], map_hw: Tuple[int, int],
-            strides: Dict[str, Stride]) -> Tuple[int, int]:
+def map_stride(name: str, image_hw: Optional[Tuple[int, int]],
+               map_hw: Tuple[int, int],
+               strides: Dict[str, Stride]) -> Tuple[int, int]:
+    """Pixels per token (sy, sx) of the map ``map_hw`` of layer ``name``:
+    ``strides[name]`` if given, else ``image_hw / map_hw``, which must be
+    integers (an input padded inside the network, e.g. 100 px through
+    stride 32, has no exact token stride)."""
     if name in strides:
         given = strides[name]
         return (given, given) if isinstance(given, int) else tuple(given)
@@ -342,7 +347,7 @@ class AttentionCapture:
         prefix = x.shape[1] - h * w
         if prefix < 0:
             raise ValueError(f'{name}: {x.shape[1]} tokens for a {h}x{w} grid')
-        sy, sx = _stride(name, self._image_hw, (h, w), self.strides)
+        sy, sx = map_stride(name, self._image_hw, (h, w), self.strides)
         ys, xs = torch.meshgrid(torch.arange(h, dtype=torch.float64) + .5,
                                 torch.arange(w, dtype=torch.float64) + .5,
                                 indexing='ij')
@@ -367,7 +372,7 @@ class AttentionCapture:
             shift = 0
         if (mask is None) != (shift == 0):
             raise RuntimeError(f'{name}: shift mask and shift size disagree')
-        stride = _stride(name, self._image_hw, hw_shape, self.strides)
+        stride = map_stride(name, self._image_hw, hw_shape, self.strides)
         coords, valid = window_geometry(hw_shape, size, shift, stride, mask)
         repeat = x.shape[0] // coords.shape[0]
         if repeat * coords.shape[0] != x.shape[0]:
