@@ -6,6 +6,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.registry import DefaultScope
 from mmpretrain.models import (ImageClassifier, SimMIMSwinTransformer,
                                SwinTransformer, VisionTransformer)
 from mmpretrain.models.utils.attention import (MultiheadAttention,
@@ -237,8 +238,10 @@ def test_statistics_of_a_record_are_the_library_functions_on_patches():
 
 
 def test_models_with_a_backbone_and_mmpretrain_simmim_swin():
-    classifier = ImageClassifier(backbone=dict(
-        type='VisionTransformer', arch=TINY_VIT, img_size=32, patch_size=8))
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        classifier = ImageClassifier(backbone=dict(
+            type='VisionTransformer', arch=TINY_VIT, img_size=32,
+            patch_size=8))
     assert default_attention_layers(classifier) == [
         'backbone.layers.0.attn', 'backbone.layers.1.attn']
     with AttentionCapture(classifier,
@@ -258,6 +261,7 @@ def test_models_with_a_backbone_and_mmpretrain_simmim_swin():
     valid = [capture.records[n].valid for n in names]
     assert valid[0] is None and valid[3] is None
     assert valid[1] is not None
+    assert [capture.records[n].shift_size for n in names] == [0, 3, 0, 0]
 
 
 def test_strides_must_divide_or_be_given():

@@ -56,11 +56,15 @@ class AttentionRecord(NamedTuple):
         valid (Tensor | None): (B' or 1, N − P, N − P) bool valid pairs of
             spatial tokens, or None when all are valid.
         num_prefix_tokens (int): P, the leading non-spatial tokens (CLS).
+        shift_size (int): the cyclic shift the windows used (mmpretrain
+            turns it off where the map is one window and ``pad_small_map``
+            is False); 0 for ViT.
     """
     attn: Tensor
     coords: Tensor
     valid: Optional[Tensor]
     num_prefix_tokens: int = 0
+    shift_size: int = 0
 
 
 def _encoder(model: nn.Module) -> Tuple[str, nn.Module]:
@@ -382,7 +386,8 @@ class AttentionCapture:
         if valid is not None:
             valid = valid.to(x.device).repeat(repeat, 1, 1)
         self._store(name, AttentionRecord(
-            window_attention(w_msa, x, mask).detach(), coords, valid, 0))
+            window_attention(w_msa, x, mask).detach(), coords, valid, 0,
+            shift))
 
 
 def attention_statistics(record: AttentionRecord,
