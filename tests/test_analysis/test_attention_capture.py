@@ -18,6 +18,8 @@ from sgmim.analysis.attention_capture import (AttentionCapture,
                                               attention_statistics,
                                               default_attention_layers,
                                               vit_attention)
+from sgmim.analysis.features import run_backbone
+from sgmim.analysis.loading import load_model
 from sgmim.models.backbones import (SimMIMSwinTransformerV2,
                                     SimMIMVisionTransformer)
 
@@ -301,10 +303,41 @@ def test_no_or_unsupported_attention_raises():
         default_attention_layers(nn.Sequential(nn.Conv2d(3, 4, 3)))
     holder = nn.Module()
     holder.backbone = nn.Sequential(OwnAttention(8, 2))
-    with pytest.raises(ValueError, match=r'backbone\.0 \(OwnAttention\)'):
+    with pytest.raises(ValueError) as error:
         default_attention_layers(holder)
+    # the overriding subclass is named, once (not its qkv/proj children)
+    assert str(error.value).endswith(
+        'unsupported attention-like modules: backbone.0 '
+        f'({__name__}.OwnAttention)')
     model = VisionTransformer(arch=TINY_VIT, img_size=32, patch_size=8)
     with pytest.raises(KeyError, match='layers.0.attn'):
         AttentionCapture(model, ['layers.0.atn'])
     with pytest.raises(ValueError, match='not a supported attention'):
         AttentionCapture(model, ['layers.0.ln1'])
+
+
+def test_mmseg_and_mmdet_models_around_mmpretrain_backbones(
+        tiny_configs, tiny_checkpoints):
+    for kind, tokens in (('seg', 17), ('det', 16)):
+        model = load_model(tiny_configs[kind], tiny_checkpoints[kind], 'cpu')
+        names = default_attention_layers(model)
+        assert names and all(n.startswith('backbone.') for n in names)
+        with AttentionCapture(model, names) as capture:
+            run_backbone(model, torch.randn(1, 3, 32, 32))
+        record = capture.records[names[0]]
+        assert record.attn.shape[-1] == tokens
+        stats = attention_statistics(record)
+        entropy = stats['entropy']
+        assert (entropy > 0).all() and (entropy <= math.log(16)).all()
+        if kind == 'det':  # one head in stage 0: no pairwise KL
+            assert stats['kl'].isnan().all() and len(stats['kl']) == 1
+            assert attention_statistics(record, 'to_mean')['kl'] == 0
+
+
+def test_other_libraries_window_attention_is_named_unsupported():
+    from mmdet.models.backbones import SwinTransformer as MMDetSwin
+    model = MMDetSwin(embed_dims=16, depths=[1, 1], num_heads=[1, 2],
+                      window_size=4, out_indices=(0, 1))
+    with pytest.raises(ValueError, match=r'stages\.0\.blocks\.0\.attn '
+                       r'\(mmdet\.models\.backbones\.swin\.ShiftWindowMSA\)'):
+        default_attention_layers(model)

@@ -119,6 +119,14 @@ def test_swin_in_process(tiny_configs, tiny_checkpoints, img_dir, tmp_path):
             for r in result['layers']] == [(4, 0, 192), (4, 2, 192),
                                            (4, 0, 48), (4, 0, 48)]
     check_pngs(out)
+    # pairwise KL of the one-head stage 0 is undefined: null in the JSON
+    run_main(tool.main, [
+        tiny_configs['swin'], tiny_checkpoints['swin'], '--img-dir',
+        str(img_dir), '--num-images', '3', '--batch-size', '3', '--device',
+        'cpu', '--out-dir', str(out)])
+    layers = json.loads((out / 'attention.json').read_text())['layers']
+    assert [(r['kl'] == [None], r['mean_kl'] is None) for r in layers] == [
+        (True, True)] * 2 + [(False, False)] * 2
 
 
 def test_large_kernels_and_no_attention(replknet, img_dir, tmp_path):

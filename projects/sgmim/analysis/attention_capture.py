@@ -108,13 +108,18 @@ def default_attention_layers(model: nn.Module) -> List[str]:
             it has that is not supported).
     """
     prefix, encoder = _encoder(model)
-    names, other = [], []
+    names, other, seen = [], [], []
     for name, module in encoder.named_modules():
+        if any(name.startswith(n + '.') for n in seen):
+            continue
         if _kind(module) is not None:
             names.append(prefix + name)
-        elif _looks_like_attention(module) and not any(
-                (prefix + name).startswith(n + '.') for n in names):
-            other.append(f'{prefix + name} ({type(module).__name__})')
+            seen.append(name)
+        elif _looks_like_attention(module):
+            cls = type(module)
+            other.append(f'{prefix + name} ({cls.__module__}.'
+                         f'{cls.__qualname__})')
+            seen.append(name)
     if not names:
         found = (f'; unsupported attention-like modules: {", ".join(other)}'
                  if other else '')
@@ -403,7 +408,8 @@ def attention_statistics(record: AttentionRecord,
     Returns:
         dict: ``distance`` (H,) pixels, ``entropy`` (H,) nats, ``kl`` (H,)
         (:func:`~sgmim.analysis.attention.head_kl_divergence` with
-        ``kl_mode``), all float64, and ``weight``: the number of query rows
+        ``kl_mode``; NaN for a one-head layer in 'pairwise' mode, which has
+        no other head), all float64, and ``weight``: the number of query rows
         averaged, to combine batches as a weighted mean.
     """
     p = record.num_prefix_tokens
@@ -413,8 +419,13 @@ def attention_statistics(record: AttentionRecord,
     else:
         rows = record.valid.any(-1).sum().item()
         weight = rows * attn.shape[0] // record.valid.shape[0]
+    if kl_mode == 'pairwise' and attn.shape[-3] == 1:
+        kl = torch.full((1, ), float('nan'), dtype=torch.float64,
+                        device=attn.device)
+    else:
+        kl = head_kl_divergence(attn, kl_mode, record.valid)
     return dict(
         distance=attention_distance(attn, record.coords, 1., record.valid),
         entropy=attention_entropy(attn, record.valid),
-        kl=head_kl_divergence(attn, kl_mode, record.valid),
+        kl=kl,
         weight=int(weight))
