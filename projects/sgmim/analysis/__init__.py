@@ -3,7 +3,32 @@ singular-value spectra, Fourier ΔLog amplitude, masked-token heterogeneity
 and RAUC, with the feature capture, model loading, image batches, atomic
 outputs and figures the tools under ``tools/analysis_tools/`` share.
 
-Modules are imported explicitly (``from sgmim.analysis import cka``):
-``import sgmim`` does not import them. Training-cost benchmarks live in
+The measures are pure tensor functions, exported here::
+
+    from sgmim.analysis import linear_cka, MinibatchCKA, rauc
+
+``import sgmim`` does not import this package. Training-cost benchmarks live in
 ``sgmim.benchmarking``, the SynthScenes studies in ``sgmim.studies``.
 """
+from .attention import (attention_distance, attention_entropy,
+                        head_kl_divergence, large_kernel_heads)
+from .attention_capture import AttentionCapture, default_attention_layers
+from .cka import MinibatchCKA, linear_cka, unbiased_hsic
+from .features import FeatureCapture, TokenFeatures, default_layers
+from .fourier import fourier_delta_log_amplitude, half_diagonal_frequencies
+from .heterogeneity import (masked_token_heterogeneity, split_tokens_by_mask,
+                            token_affinity)
+from .rauc import rauc
+from .spectrum import (CovarianceAccumulator, log_spectrum_gap,
+                       singular_value_spectrum)
+
+__all__ = [
+    'AttentionCapture', 'CovarianceAccumulator', 'FeatureCapture',
+    'MinibatchCKA', 'TokenFeatures', 'attention_distance',
+    'attention_entropy', 'default_attention_layers', 'default_layers',
+    'fourier_delta_log_amplitude', 'half_diagonal_frequencies',
+    'head_kl_divergence', 'large_kernel_heads', 'linear_cka',
+    'log_spectrum_gap', 'masked_token_heterogeneity', 'rauc',
+    'singular_value_spectrum', 'split_tokens_by_mask', 'token_affinity',
+    'unbiased_hsic'
+]
