@@ -43,9 +43,20 @@ def test_folder_images_sorted_and_capped(tmp_path):
     assert [p.rsplit('/', 1)[1] for p in image_files(
         str(tmp_path / 'imgs'))] == ['img_00.png', 'img_01.png', 'img_02.png']
     got = list(folder_images(str(tmp_path / 'imgs'), (32, 32), 2))
-    assert len(got) == 2
-    np.testing.assert_array_equal(got[1], arrays[1])
+    assert len(got) == 2  # evenly spaced: the first and the last
+    np.testing.assert_array_equal(got[0], arrays[0])
+    np.testing.assert_array_equal(got[1], arrays[2])
     assert len(list(folder_images(str(tmp_path / 'imgs'), (32, 32), 9))) == 3
+
+
+def test_folder_images_walk_class_folders(tmp_path):
+    (tmp_path / 'val').mkdir()
+    _images(tmp_path / 'val' / 'b_class', 2, shape=(32, 32))
+    _images(tmp_path / 'val' / 'a_class', 2, shape=(32, 32))
+    files = image_files(str(tmp_path / 'val'))
+    assert [p.split('/')[-2:] for p in files] == [
+        ['a_class', 'img_00.png'], ['a_class', 'img_01.png'],
+        ['b_class', 'img_00.png'], ['b_class', 'img_01.png']]
 
 
 def test_bad_folders_and_files_are_named(tmp_path):

@@ -2,7 +2,7 @@
 
 Two sources, both in a fixed order:
 
-* :func:`folder_images` -- the image files of a folder (sorted by name),
+* :func:`folder_images` -- the image files of a folder tree (sorted by path),
   each resized so that its shorter side fits the encoder's input size and
   centre-cropped to it (bicubic, as the test pipelines of mmpretrain);
 * :func:`dataset_images` -- the config's test dataset, else its val dataset,
@@ -106,7 +106,8 @@ def resize_center_crop(image: np.ndarray, size: Sequence[int]) -> np.ndarray:
 
 
 def image_files(img_dir: str) -> List[str]:
-    """The image files of ``img_dir`` (not recursive), sorted by name.
+    """The image files of ``img_dir`` and its sub-folders (an ImageNet-style
+    ``val/<class>/`` tree), sorted by path.
 
     Raises:
         ImageInputError: If the folder does not exist or holds no image.
@@ -114,9 +115,8 @@ def image_files(img_dir: str) -> List[str]:
     if not osp.isdir(img_dir):
         raise ImageInputError(f'image folder not found: {img_dir}')
     files = sorted(
-        osp.join(img_dir, name) for name in os.listdir(img_dir)
-        if name.lower().endswith(IMAGE_EXTENSIONS)
-        and osp.isfile(osp.join(img_dir, name)))
+        osp.join(root, name) for root, _, names in os.walk(img_dir)
+        for name in names if name.lower().endswith(IMAGE_EXTENSIONS))
     if not files:
         raise ImageInputError(
             f'image folder {img_dir} holds no image file '
@@ -141,13 +141,19 @@ def read_image(path: str) -> np.ndarray:
 
 def folder_images(img_dir: str, size: Sequence[int],
                   num_images: int) -> Iterator[np.ndarray]:
-    """The first ``num_images`` images of ``img_dir`` (all if fewer, with a
-    notice), each resized and centre-cropped to ``size``."""
+    """``num_images`` images of ``img_dir`` (all if fewer, with a notice),
+    each resized and centre-cropped to ``size``. From more files, an evenly
+    spaced selection of the sorted paths is taken, so that every class
+    folder of a sorted tree is represented (the first and last file are
+    always in it)."""
     files = image_files(img_dir)
     if len(files) < num_images:
         print_log(f'{img_dir} holds {len(files)} images; using them all '
                   f'instead of {num_images}', logger='current')
-    for path in files[:num_images]:
+    elif len(files) > num_images:
+        picks = np.linspace(0, len(files) - 1, num_images).round()
+        files = [files[int(i)] for i in picks]
+    for path in files:
         yield resize_center_crop(read_image(path), size)
 
 
