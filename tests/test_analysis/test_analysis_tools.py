@@ -153,9 +153,13 @@ def test_spectrum_against_numpy(tiny_configs, tiny_checkpoints, img_dir,
         np.testing.assert_allclose(record['singular_values'], expected,
                                    rtol=1e-8, atol=1e-12)
         assert record['num_embeddings'] == NUM_IMAGES and record['dim'] == 16
+        # 8 centred embeddings span 7 directions: the gap stops at rank 7
+        assert record['rank'] == record['reference_rank'] == NUM_IMAGES - 1
+        assert expected[NUM_IMAGES - 1:].max() < 1e-12 * expected[0]
         np.testing.assert_allclose(record['log_gap'], log_spectrum_gap(
-            torch.tensor(record['singular_values']),
-            torch.tensor(record['reference_singular_values'])).numpy())
+            torch.tensor(record['singular_values'][:NUM_IMAGES - 1]),
+            torch.tensor(record['reference_singular_values'][
+                :NUM_IMAGES - 1])).numpy())
     _pngs(out, 'spectrum.png', 'spectrum_reference.png', 'spectrum_gap.png')
 
 
@@ -172,6 +176,7 @@ def test_spectrum_all_tokens(tiny_configs, tiny_checkpoints, img_dir,
                                            tiny_checkpoints['swin'], [layer],
                                            img_dir)])
     assert record['num_embeddings'] == NUM_IMAGES * 16 == len(z)
+    assert record['rank'] == record['dim']
     np.testing.assert_allclose(
         record['singular_values'],
         np.linalg.svd(np.cov(z.T, bias=True), compute_uv=False), rtol=1e-8,

@@ -10,17 +10,24 @@ Per layer, the embeddings z of the images -- by default each image's mean
 spatial token, with ``--all-tokens`` every spatial token -- are streamed
 into ``sgmim.analysis.spectrum.CovarianceAccumulator`` (memory O(C²));
 the singular values of C = (1/N) Σ (z − z̄)(z − z̄)ᵀ are reported in
-descending order. With ``--reference`` the same is computed for a second
-model on the same images (layer lists of equal length, matching widths)
-and the log gap log σ − log σ_ref per layer is added.
+descending order. N embeddings of width D determine at most
+``rank = min(N − 1, D)`` of them (the rest are 0 up to rounding): the
+figures and the log gap stop there, and a warning asks for more images (or
+``--all-tokens``) when N − 1 < D. With ``--reference`` the same is computed
+for a second model on the same images (layer lists of equal length,
+matching widths) and the log gap log σ − log σ_ref per layer is added, over
+the ranks both spectra determine.
 
 Writes ``spectrum.json`` (one record per layer: module name, width, number
-of embeddings, singular values; with a reference also its layer, its
-singular values and the log gap), ``spectrum.png`` and, with a reference,
-``spectrum_reference.png`` and ``spectrum_gap.png``.
+of embeddings, rank, all D singular values; with a reference also its
+layer, its singular values and the log gap), ``spectrum.png`` and, with a
+reference, ``spectrum_reference.png`` and ``spectrum_gap.png``.
 """
 import argparse
+import logging
 import os.path as osp
+
+from mmengine.logging import print_log
 
 from sgmim.analysis.cli import (add_data_args, add_model_args,
                                 check_data_args, model_batches,
@@ -68,6 +75,19 @@ def spectra(args, prepared, desc: str):
     return [(a.dim, a.count, a.compute()) for a in accumulators]
 
 
+def determined_rank(layer: str, dim: int, count: int) -> int:
+    """How many singular values ``count`` embeddings of width ``dim``
+    determine: ``min(count − 1, dim)`` (warned when below ``dim``)."""
+    rank = min(count - 1, dim)
+    if rank < dim:
+        print_log(
+            f'{layer}: {count} embeddings determine only {rank} of the '
+            f'{dim} singular values (the rest are 0); use more images or '
+            '--all-tokens for the full spectrum', logger='current',
+            level=logging.WARNING)
+    return rank
+
+
 def compute(args) -> dict:
     model = prepare_model(args)
     reference = None
@@ -85,18 +105,23 @@ def compute(args) -> dict:
     records = []
     for i, (layer, (dim, count, values)) in enumerate(
             zip(model.layers, results)):
+        rank = determined_rank(layer, dim, count)
         record = dict(layer=layer, index=i, dim=dim, num_embeddings=count,
-                      singular_values=values)
+                      rank=rank, singular_values=values)
         if reference:
-            ref_dim, _, ref_values = ref_results[i]
+            ref_dim, ref_count, ref_values = ref_results[i]
             if ref_dim != dim:
                 raise ValueError(
                     f'{layer} has {dim} channels, reference layer '
                     f'{reference.layers[i]} {ref_dim}: the log gap needs '
                     'equal widths')
+            ref_rank = determined_rank(reference.layers[i], dim, ref_count)
+            both = min(rank, ref_rank)
             record.update(reference_layer=reference.layers[i],
+                          reference_rank=ref_rank,
                           reference_singular_values=ref_values,
-                          log_gap=log_spectrum_gap(values, ref_values))
+                          log_gap=log_spectrum_gap(values[:both],
+                                                   ref_values[:both]))
         records.append(record)
     models = [dict(config=args.config, checkpoint=args.checkpoint,
                    layers=model.layers)]
@@ -124,11 +149,13 @@ def main(argv=None):
     with OutputDir(args.out_dir) as out:
         out.write_json(f'{MEASURE}.json', result)
         out.save_figure(f'{MEASURE}.png', spectrum_figure(
-            [r['singular_values'].numpy() for r in records], layers,
+            [r['singular_values'][:r['rank']].numpy() for r in records],
+            layers,
             name(args.config)))
         if args.reference:
             out.save_figure(f'{MEASURE}_reference.png', spectrum_figure(
-                [r['reference_singular_values'].numpy() for r in records],
+                [r['reference_singular_values'][:r['reference_rank']].numpy()
+                 for r in records],
                 [r['reference_layer'] for r in records],
                 name(args.reference[0])))
             out.save_figure(f'{MEASURE}_gap.png', spectrum_gap_figure(
