@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from sgmim.analysis.cli import (add_data_args, add_model_args,
-                                check_data_args, model_batches,
-                                prepare_model, run_main)
+                                add_models_args, check_data_args,
+                                layer_depths, load_models, model_batches,
+                                model_specs, prepare_model, run_main)
 
 
 def _parse(argv):
@@ -64,3 +65,29 @@ def test_run_main_reports_bad_input_in_one_line():
 
     with pytest.raises(ZeroDivisionError):
         run_main(bug)
+
+
+def test_several_models(tiny_configs, tiny_checkpoints):
+    parser = argparse.ArgumentParser()
+    add_model_args(parser)
+    add_data_args(parser, 'demo')
+    add_models_args(parser)
+    args = parser.parse_args([
+        tiny_configs['vit'], tiny_checkpoints['vit'], '--layers',
+        'backbone.layers.1', '--model', 'Swin', tiny_configs['swin'],
+        'random', '--device', 'cpu'])
+    specs = model_specs(args)
+    assert [(s.name, s.checkpoint, s.first) for s in specs] == [
+        ('vit', tiny_checkpoints['vit'], True), ('Swin', 'random', False)]
+    assert specs[1].describe() == dict(name='Swin',
+                                       config=tiny_configs['swin'],
+                                       checkpoint='random')
+    # --layers is the first model's; the others take ``defaults``
+    loaded = [(spec.name, prepared.layers) for spec, prepared in
+              load_models(args, lambda model: ['backbone.norm1'])]
+    assert loaded == [('vit', ['backbone.layers.1']),
+                      ('Swin', ['backbone.norm1'])]
+    args.name = 'Swin'
+    with pytest.raises(ValueError, match=r"\['Swin'\] repeats"):
+        load_models(args)
+    assert layer_depths(1) == [0.0] and layer_depths(3) == [0, 0.5, 1]

@@ -241,12 +241,17 @@ def test_heterogeneity_with_the_config_mask(tiny_configs, tiny_checkpoints,
     heterogeneity_tool.main([tiny_configs[name], tiny_checkpoints[name],
                              *_common(img_dir, out)])
     result = _json(out, 'heterogeneity.json')
-    layers = [r['layer'] for r in result['records']]
+    (model, ) = result['models']
+    assert (result['measure'], model['name'], model['num_images']) == (
+        'heterogeneity', name, NUM_IMAGES)
+    layers = [r['layer'] for r in model['records']]
     assert layers[0] == 'backbone.drop_after_pos'
-    assert result['mask'] == 'SimMIMMaskGenerator'
+    assert model['mask'] == 'SimMIMMaskGenerator'
+    assert [r['depth'] for r in model['records']] == [
+        i / (len(layers) - 1) for i in range(len(layers))]
     expected, masks = _direct_heterogeneity(
         tiny_configs[name], tiny_checkpoints[name], img_dir, layers)
-    for record, values in zip(result['records'], expected):
+    for record, values in zip(model['records'], expected):
         assert record['heterogeneity'] == pytest.approx(
             float(values.mean()), rel=1e-9)
         assert record['std'] == pytest.approx(
@@ -254,7 +259,7 @@ def test_heterogeneity_with_the_config_mask(tiny_configs, tiny_checkpoints,
         assert record['max_heterogeneity'] == pytest.approx(
             math.log(record['num_visible']))
     patches = masks.shape[1]**2
-    assert result['records'][0]['num_masked'] == patches // 2
+    assert model['records'][0]['num_masked'] == patches // 2
     _pngs(out, 'heterogeneity.png', 'affinity.png')
 
 
@@ -281,14 +286,51 @@ def test_heterogeneity_of_mae_uses_the_decoder(tiny_configs,
     out = tmp_path / 'mae'
     heterogeneity_tool.main([tiny_configs['mae'], tiny_checkpoints['mae'],
                              *_common(img_dir, out)])
-    result = _json(out, 'heterogeneity.json')
-    assert [r['layer'] for r in result['records']] == [
+    (model, ) = _json(out, 'heterogeneity.json')['models']
+    assert model['mask'] == 'MAE random masking (decoder)'
+    assert [r['layer'] for r in model['records']] == [
         'neck.decoder_blocks.0:input', 'neck.decoder_blocks.0',
         'neck.decoder_blocks.1']
     assert [(r['num_masked'], r['num_visible'])
-            for r in result['records']] == [(12, 4)] * 3
+            for r in model['records']] == [(12, 4)] * 3
     assert all(0 < r['heterogeneity'] <= math.log(4) + 1e-9
-               for r in result['records'])
+               for r in model['records'])
+
+
+def test_heterogeneity_several_models(tiny_configs, tiny_checkpoints,
+                                      img_dir, tmp_path):
+    """random vs trained ViT vs MAE in one run: each model's entry is its
+    one-model run (``--layers`` only for the first); an affinity row per
+    model."""
+    first = [tiny_configs['vit'], tiny_checkpoints['vit'], '--layers',
+             'backbone.layers.1']
+    others = [('random', tiny_configs['vit'], 'random'),
+              ('MAE', tiny_configs['mae'], tiny_checkpoints['mae'])]
+    out = tmp_path / 'all'
+    heterogeneity_tool.main(
+        first + ['--name', 'SimMIM', *_common(img_dir, out)] +
+        [a for model in others for a in ('--model', *model)])
+    models = _json(out, 'heterogeneity.json')['models']
+    assert [m['name'] for m in models] == ['SimMIM', 'random', 'MAE']
+    assert [len(m['records']) for m in models] == [2, 3, 3]
+    for model, argv in zip(models, [first] + [m[1:] for m in others]):
+        single = tmp_path / model['name']
+        heterogeneity_tool.main([*argv, *_common(img_dir, single)])
+        (alone, ) = _json(single, 'heterogeneity.json')['models']
+        assert dict(alone, name=model['name']) == model
+    _pngs(out, 'heterogeneity.png', 'affinity.png')
+
+
+@pytest.mark.parametrize('tool', [fourier_tool, heterogeneity_tool])
+def test_repeated_model_name_writes_nothing(tool, tiny_configs, img_dir,
+                                            tmp_path):
+    out = tmp_path / 'none'
+    with pytest.raises(ValueError, match=r"model names must differ, "
+                       r"\['a'\] repeats"):
+        tool.main([tiny_configs['vit'], 'random', '--name', 'a', '--model',
+                   'b', tiny_configs['vit'], 'random', '--model', 'a',
+                   tiny_configs['swin'], 'random', *_common(img_dir, out)])
+    assert not out.exists()
 
 
 def test_heterogeneity_needs_mask_tokens(tiny_configs, tiny_checkpoints,

@@ -69,15 +69,23 @@ def library_stats(config, checkpoint, img_dir, kl_mode):
             for n in names}
 
 
+def layer_records(out):
+    """The records of the one model in ``out/attention.json``."""
+    (model, ) = json.loads((out / 'attention.json').read_text())['models']
+    return model['records']
+
+
 def check_pngs(out):
     for name in FIGURES:
         assert (out / name).read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
 
 
 def check_records(records, expected):
-    assert [r['name'] for r in records] == list(expected)
+    assert [r['layer'] for r in records] == list(expected)
+    assert [r['index'] for r in records] == list(range(len(records)))
+    assert records[0]['depth'] == 0 and records[-1]['depth'] == 1
     for record in records:
-        stats = expected[record['name']]
+        stats = expected[record['layer']]
         for measure in ('distance', 'entropy', 'kl'):
             np.testing.assert_allclose(record[measure], stats[measure],
                                        rtol=1e-5)
@@ -92,14 +100,18 @@ def test_vit_end_to_end(tiny_configs, tiny_checkpoints, img_dir, tmp_path):
              img_dir, '--num-images', 3, '--batch-size', 2, '--device',
              'cpu', '--out-dir', out, cwd=tmp_path)
     result = json.loads((out / 'attention.json').read_text())
-    assert (result['mode'], result['kl_mode'],
-            result['input_size']) == ('attention', 'pairwise', [32, 32])
+    (model, ) = result['models']
+    assert (result['measure'], result['mode'], result['kl_mode']) == (
+        'attention', 'attention', 'pairwise')
+    assert (model['name'], model['config'], model['checkpoint'],
+            model['input_size']) == ('vit', tiny_configs['vit'],
+                                     tiny_checkpoints['vit'], [32, 32])
     expected = library_stats(tiny_configs['vit'], tiny_checkpoints['vit'],
                              img_dir, 'pairwise')
-    check_records(result['layers'], expected)
+    check_records(model['records'], expected)
     # 3 images x 16 patches (the CLS row dropped), weighted over 2 batches
     assert {(r['num_images'], r['num_queries'], r['type'])
-            for r in result['layers']} == {(3, 48, 'MultiheadAttention')}
+            for r in model['records']} == {(3, 48, 'MultiheadAttention')}
     check_pngs(out)
 
 
@@ -110,13 +122,13 @@ def test_swin_in_process(tiny_configs, tiny_checkpoints, img_dir, tmp_path):
         tiny_configs['swin'], tiny_checkpoints['swin'], '--img-dir',
         str(img_dir), '--num-images', '3', '--batch-size', '2', '--device',
         'cpu', '--kl-mode', 'to_mean', '--out-dir', str(out)])
-    result = json.loads((out / 'attention.json').read_text())
+    records = layer_records(out)
     expected = library_stats(tiny_configs['swin'], tiny_checkpoints['swin'],
                              img_dir, 'to_mean')
-    check_records(result['layers'], expected)
+    check_records(records, expected)
     # the 4x4 map of stage 1 is one window: mmpretrain drops the shift
     assert [(r['window_size'], r['shift_size'], r['num_queries'])
-            for r in result['layers']] == [(4, 0, 192), (4, 2, 192),
+            for r in records] == [(4, 0, 192), (4, 2, 192),
                                            (4, 0, 48), (4, 0, 48)]
     check_pngs(out)
     # pairwise KL of the one-head stage 0 is undefined: null in the JSON
@@ -124,7 +136,7 @@ def test_swin_in_process(tiny_configs, tiny_checkpoints, img_dir, tmp_path):
         tiny_configs['swin'], tiny_checkpoints['swin'], '--img-dir',
         str(img_dir), '--num-images', '3', '--batch-size', '3', '--device',
         'cpu', '--out-dir', str(out)])
-    layers = json.loads((out / 'attention.json').read_text())['layers']
+    layers = layer_records(out)
     assert [(r['kl'] == [None], r['mean_kl'] is None) for r in layers] == [
         (True, True)] * 2 + [(False, False)] * 2
 
@@ -144,7 +156,7 @@ def test_large_kernels_and_no_attention(replknet, img_dir, tmp_path):
     run_main(tool.main, common + [
         '--large-kernel', '--min-kernel-size', '5', '--kernel-normalize',
         'abs', '--out-dir', str(out)])
-    result = json.loads((out / 'attention.json').read_text())
+    records = layer_records(out)
     model = load_model(config, checkpoint, 'cpu')
     names = ['backbone.stages.0.blocks.0.large_kernel',
              'backbone.stages.1.blocks.0.large_kernel']
@@ -155,7 +167,43 @@ def test_large_kernels_and_no_attention(replknet, img_dir, tmp_path):
         weight, dilation = depthwise_kernel(get_module(model, name))
         expected[name] = large_kernel_statistics(weight, strides[name],
                                                  dilation, 'abs')
-    check_records(result['layers'], expected)
-    assert [(r['kernel_size'], r['input_stride']) for r in result['layers']
-            ] == [([7, 7], [4, 4]), ([5, 5], [8, 8])]
+    check_records(records, expected)
+    assert [(r['kernel_size'], r['input_stride']) for r in records] == [
+        ([7, 7], [4, 4]), ([5, 5], [8, 8])]
     check_pngs(out)
+
+
+def test_several_models_in_one_figure(tiny_configs, tiny_checkpoints,
+                                      img_dir, tmp_path):
+    """random vs trained ViT vs Swin: each model's entry is its one-model
+    run (``--layers`` only for the first); a repeated name writes
+    nothing."""
+    tool = load_tool(TOOL)
+    common = ['--img-dir', str(img_dir), '--num-images', '3',
+              '--batch-size', '2', '--device', 'cpu']
+    first = [tiny_configs['vit'], tiny_checkpoints['vit'], '--layers',
+             'backbone.layers.1.attn']
+    others = [('random', tiny_configs['vit'], 'random'),
+              ('Swin', tiny_configs['swin'], tiny_checkpoints['swin'])]
+    out = tmp_path / 'all'
+    run_main(tool.main, first + ['--name', 'SimMIM', '--out-dir', str(out)]
+             + [a for model in others for a in ('--model', *model)]
+             + common)
+    models = json.loads((out / 'attention.json').read_text())['models']
+    assert [m['name'] for m in models] == ['SimMIM', 'random', 'Swin']
+    assert [len(m['records']) for m in models] == [1, 2, 4]
+    for model, argv in zip(models, [first] + [m[1:] for m in others]):
+        single = tmp_path / model['name']
+        run_main(tool.main, list(argv) + ['--out-dir', str(single)] + common)
+        (alone, ) = json.loads(
+            (single / 'attention.json').read_text())['models']
+        assert dict(alone, name=model['name']) == model
+    check_pngs(out)
+
+    repeated = tmp_path / 'repeated'
+    with pytest.raises(SystemExit, match=r"model names must differ, "
+                       r"\['vit'\] repeats"):
+        run_main(tool.main, [tiny_configs['vit'], 'random', '--model', 'vit',
+                             tiny_configs['vit'], 'random', '--out-dir',
+                             str(repeated)] + common)
+    assert not repeated.exists()

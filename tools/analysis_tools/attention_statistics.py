@@ -2,8 +2,10 @@
 on real images (Dark Secrets of Masked Image Modeling, REFERENCE §5).
 
     python tools/analysis_tools/attention_statistics.py CONFIG CHECKPOINT \\
+        [--name NAME] [--model NAME2 CONFIG2 CHECKPOINT2 ...] \\
         [--img-dir DIR] [--num-images 64] [--batch-size 16] \\
         [--layers NAME ...] [--kl-mode pairwise|to_mean] \\
+        [--large-kernel [--kernel-normalize softmax|abs]] \\
         [--out-dir work_dirs/analysis/attention] [--device cpu] [--seed 0]
 
 The attention each layer applies is recomputed from its own q/k
@@ -18,43 +20,51 @@ as heads instead, one per channel (``--kernel-normalize softmax|abs``); the
 kernels do not depend on the images, which only measure each conv's input
 stride (one batch).
 
-Writes ``attention.json`` (one record per layer: module name, per-head
-distance in pixels, entropy in nats and KL, their means) and
-``attention_distance.png`` (per head vs layer, as the paper's scatter),
-``attention_entropy.png`` and ``attention_kl.png``; nothing if the run
-fails.
+``--model NAME CONFIG CHECKPOINT`` (repeatable) adds models to the same
+figures (random vs SimMIM vs SG-MIM), all on the same images; ``--layers``
+names the first model's layers, the others use their default layers. As in
+``fourier_amplitude.py``, depth is normalised to [0, 1] per model (layer i
+of L at i / (L − 1)) where models share an axis.
+
+Writes ``attention.json`` (per model: name, config, checkpoint, input size
+and one record per layer: module name, index, normalised depth, per-head
+distance in pixels, entropy in nats and KL, their means),
+``attention_distance.png`` (per head vs layer, as the paper's scatter, one
+panel per model with a shared y axis), ``attention_entropy.png`` and
+``attention_kl.png`` (layer means against depth, one line per model, heads
+as dots); nothing if the run fails.
 """
 import argparse
 from typing import Dict, List
-
-import numpy as np
-from mmengine.runner import set_random_seed
 
 from sgmim.analysis.attention import large_kernel_statistics
 from sgmim.analysis.attention_capture import (AttentionCapture,
                                               attention_statistics,
                                               default_attention_layers)
 from sgmim.analysis.cli import (PreparedModel, add_data_args, add_model_args,
-                                check_data_args, model_batches, run_main)
+                                add_models_args, check_data_args,
+                                layer_depths, load_models, model_batches,
+                                run_main)
 from sgmim.analysis.features import get_module, run_backbone
-from sgmim.analysis.images import input_size
 from sgmim.analysis.large_kernel import (MIN_KERNEL_SIZE,
                                          default_large_kernel_layers,
                                          depthwise_kernel, input_strides)
-from sgmim.analysis.loading import load_model
 from sgmim.analysis.outputs import OutputDir
-from sgmim.analysis.plotting import new_figure, paper_style, short_name
+from sgmim.analysis.plotting import (attention_heads_figure,
+                                     attention_layers_figure)
 
 MEASURES = ('distance', 'entropy', 'kl')
 LABELS = dict(distance='attention distance (pixels)',
               entropy='attention entropy (nats)',
               kl='KL divergence between heads (nats)')
+TITLES = dict(entropy='entropy', kl='head diversity (KL)')
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_model_args(parser)
     add_data_args(parser, 'attention')
+    add_models_args(parser)
     parser.add_argument(
         '--kl-mode', choices=('pairwise', 'to_mean'), default='pairwise',
         help='head diversity: mean KL to every other head, or KL to the '
@@ -74,7 +84,8 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def attention_records(args, prepared: PreparedModel) -> List[Dict]:
+def attention_records(args, prepared: PreparedModel,
+                      desc: str = 'attention') -> List[Dict]:
     """Per layer, the per-head statistics over all images: the mean of the
     batch results weighted by their query counts (= the full-set mean)."""
     model = prepared.model
@@ -83,7 +94,7 @@ def attention_records(args, prepared: PreparedModel) -> List[Dict]:
               for name in prepared.layers}
     shifts = {}
     with capture:
-        for batch in model_batches(args, prepared, desc='attention'):
+        for batch in model_batches(args, prepared, desc=desc):
             run_backbone(model, batch)
             missing = [n for n in prepared.layers if n not in capture.records]
             if missing:
@@ -102,7 +113,7 @@ def attention_records(args, prepared: PreparedModel) -> List[Dict]:
     records = []
     for name in prepared.layers:
         module, total = get_module(model, name), totals[name]
-        record = dict(name=name, type=type(module).__name__,
+        record = dict(layer=name, type=type(module).__name__,
                       num_images=total['images'],
                       num_queries=total['weight'])
         if hasattr(module, 'w_msa'):
@@ -113,9 +124,10 @@ def attention_records(args, prepared: PreparedModel) -> List[Dict]:
     return records
 
 
-def kernel_records(args, prepared: PreparedModel) -> List[Dict]:
+def kernel_records(args, prepared: PreparedModel,
+                   desc: str = 'strides') -> List[Dict]:
     """Per large-kernel layer, per-channel statistics of its kernel."""
-    batch = next(model_batches(args, prepared, desc='strides'))
+    batch = next(model_batches(args, prepared, desc=desc))
     strides = input_strides(prepared.model, prepared.layers, batch)
     records = []
     for name in prepared.layers:
@@ -124,7 +136,7 @@ def kernel_records(args, prepared: PreparedModel) -> List[Dict]:
         stats = large_kernel_statistics(weight, strides[name], dilation,
                                         args.kernel_normalize, args.kl_mode)
         records.append(_with_means(
-            dict(name=name, type='large_kernel',
+            dict(layer=name, type='large_kernel',
                  kernel_size=list(weight.shape[-2:]),
                  input_stride=list(strides[name]), dilation=list(dilation),
                  normalize=args.kernel_normalize), stats))
@@ -140,26 +152,29 @@ def _with_means(record: Dict, stats: Dict) -> Dict:
     return record
 
 
-def per_head_figure(records: List[Dict], measure: str, title: str):
-    """One dot per head at its layer, the layer mean as a line (the
-    scatter of Dark Secrets of MIM, Fig. 2)."""
-    with paper_style():
-        fig, (ax, ) = new_figure(width=max(4., .35 * len(records) + 1.5))
-        ax.plot(range(len(records)), [r[f'mean_{measure}'] for r in records],
-                color='tab:orange', label='layer mean')
-        for i, record in enumerate(records):
-            values = np.asarray(record[measure])
-            ax.scatter(np.full(len(values), i), values, s=12, alpha=.7,
-                       color='tab:blue', linewidths=0, zorder=3,
-                       label='heads' if i == 0 else None)
-        ax.set_xticks(range(len(records)))
-        ax.set_xticklabels([short_name(r['name']) for r in records],
-                           rotation=90)
-        ax.set_xlabel('layer')
-        ax.set_ylabel(LABELS[measure])
-        ax.set_title(title)
-        ax.legend()
-    return fig
+def with_depths(records: List[Dict]) -> List[Dict]:
+    """Each record led by its layer, index and normalised depth."""
+    return [dict(layer=r.pop('layer'), index=i, depth=depth, **r)
+            for i, (r, depth) in enumerate(
+                zip(records, layer_depths(len(records))))]
+
+
+def compute(args) -> Dict:
+    """The JSON: one entry per model, each with its layer records."""
+    if args.large_kernel:
+        def defaults(model):
+            return default_large_kernel_layers(model, args.min_kernel_size)
+        model_records = kernel_records
+    else:
+        defaults, model_records = default_attention_layers, attention_records
+    models = [
+        dict(spec.describe(), input_size=list(prepared.size),
+             records=with_depths(model_records(args, prepared, spec.name)))
+        for spec, prepared in load_models(args, defaults)
+    ]
+    return dict(measure='attention',
+                mode='large_kernel' if args.large_kernel else 'attention',
+                kl_mode=args.kl_mode, models=models)
 
 
 def main(argv=None):
@@ -168,37 +183,20 @@ def main(argv=None):
     if args.min_kernel_size < 1:
         raise ValueError('--min-kernel-size must be >= 1, got '
                          f'{args.min_kernel_size}')
-    set_random_seed(args.seed)
-    model = load_model(args.config, args.checkpoint, args.device,
-                       args.cfg_options)
-    if args.layers:
-        layers = args.layers
-        for name in layers:
-            get_module(model, name)
-    elif args.large_kernel:
-        layers = default_large_kernel_layers(model, args.min_kernel_size)
-    else:
-        layers = default_attention_layers(model)
-    size = ((args.img_size[0], args.img_size[-1]) if args.img_size else
-            input_size(model, model.cfg))
-    prepared = PreparedModel(model, list(layers), size)
-    if args.large_kernel:
-        records = kernel_records(args, prepared)
-    else:
-        records = attention_records(args, prepared)
+    result = compute(args)
     what = 'kernel' if args.large_kernel else 'attention'
-    result = dict(config=args.config, checkpoint=args.checkpoint,
-                  mode='large_kernel' if args.large_kernel else 'attention',
-                  kl_mode=args.kl_mode, input_size=list(size),
-                  layers=records)
+    models = result['models']
     with OutputDir(args.out_dir) as out:
         out.write_json('attention.json', result)
-        for measure in MEASURES:
-            out.save_figure(
-                f'attention_{measure}.png',
-                per_head_figure(records, measure,
-                                f'{what} {measure} per head'))
-    print(f'{len(records)} layers -> {out.out_dir}/attention.json')
+        out.save_figure('attention_distance.png', attention_heads_figure(
+            models, 'distance', LABELS['distance'],
+            f'{what} distance per head'))
+        for measure in MEASURES[1:]:
+            out.save_figure(f'attention_{measure}.png',
+                            attention_layers_figure(
+                                models, measure, LABELS[measure],
+                                f'{what} {TITLES[measure]} per layer'))
+    print(f'{len(models)} model(s) -> {out.out_dir}/attention.json')
 
 
 if __name__ == '__main__':

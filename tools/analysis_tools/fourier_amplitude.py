@@ -27,13 +27,13 @@ amplitude against frequency, per model) and ``fourier_depth.png`` (ΔLog
 amplitude at the highest frequency against depth, all models).
 """
 import argparse
-import os.path as osp
 
 import torch
 
 from sgmim.analysis.cli import (add_data_args, add_model_args,
-                                check_data_args, model_batches,
-                                prepare_model, run_main)
+                                add_models_args, check_data_args,
+                                layer_depths, load_models, model_batches,
+                                run_main)
 from sgmim.analysis.features import batch_features
 from sgmim.analysis.fourier import (fourier_delta_log_amplitude,
                                     half_diagonal_frequencies)
@@ -48,12 +48,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     add_model_args(parser)
     add_data_args(parser, MEASURE, num_images=64, batch_size=16)
-    parser.add_argument('--name', help='label of the first model (default: '
-                        'its config name)')
-    parser.add_argument('--model', nargs=3, action='append', default=[],
-                        metavar=('NAME', 'CONFIG', 'CHECKPOINT'),
-                        help='another model in the same figures '
-                        '(repeatable)')
+    add_models_args(parser)
     return parser.parse_args(argv)
 
 
@@ -78,34 +73,22 @@ def layer_amplitudes(args, prepared, desc: str):
     return grids, [s / count for s in sums]
 
 
-def model_result(args, name, config, checkpoint, layers=None) -> dict:
-    prepared = prepare_model(args, config, checkpoint, layers)
-    grids, curves = layer_amplitudes(args, prepared, name)
-    depth = max(len(prepared.layers) - 1, 1)
-    records = [
-        dict(layer=layer, index=i, depth=i / depth, hw=list(hw),
+def model_records(args, prepared, desc: str) -> list:
+    grids, curves = layer_amplitudes(args, prepared, desc)
+    return [
+        dict(layer=layer, index=i, depth=depth, hw=list(hw),
              frequencies=half_diagonal_frequencies(hw[0]),
              delta_log_amplitude=curve, high_frequency=curve[-1])
-        for i, (layer, hw, curve) in enumerate(
-            zip(prepared.layers, grids, curves))
+        for i, (layer, depth, hw, curve) in enumerate(
+            zip(prepared.layers, layer_depths(len(prepared.layers)), grids,
+                curves))
     ]
-    return dict(name=name, config=config, checkpoint=checkpoint,
-                records=records)
 
 
 def compute(args) -> dict:
-    first = args.name or osp.splitext(osp.basename(args.config))[0]
-    names = [first] + [name for name, _, _ in args.model]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise ValueError(f'model names must differ, {repeated} repeats '
-                         '(use --name / --model NAME ...)')
-    models = [model_result(args, first, args.config, args.checkpoint,
-                           args.layers)]
-    for name, config, checkpoint in args.model:
-        # --layers names the first model's modules; the others use their
-        # preset layers
-        models.append(model_result(args, name, config, checkpoint))
+    models = [dict(spec.describe(),
+                   records=model_records(args, prepared, spec.name))
+              for spec, prepared in load_models(args)]
     return dict(measure=MEASURE, models=models)
 
 

@@ -1,6 +1,7 @@
 """Masked-token heterogeneity per layer (MTO) of a model with mask tokens.
 
     python tools/analysis_tools/token_heterogeneity.py CONFIG CHECKPOINT
+        [--name NAME] [--model NAME2 CONFIG2 CHECKPOINT2 ...]
         [--normalize] [--temperature T] [--img-dir DIR] [--num-images N]
         [--batch-size B] [--layers NAME ...] [--out-dir DIR] [--device DEV]
         [--seed S] [--cfg-options k=v ...]
@@ -25,22 +26,33 @@ the MTO losses use), averaged over images.
   input of ``neck.decoder_blocks.0`` (decoder embedding with the mask tokens
   and the decoder position embedding), then the decoder blocks.
 
-The cls token is left out of both sets. Writes ``heterogeneity.json`` (one
-record per layer: module name, mean and std of H over images, |M|, |V|, the
-bound log |V|), ``heterogeneity.png`` and ``affinity.png`` (the matrices A
-of the first image at the first, middle and last layer).
+The cls token is left out of both sets.
+
+``--model NAME CONFIG CHECKPOINT`` (repeatable) adds models to the same
+figures (random vs SimMIM vs SG-MIM), all on the same images, each with the
+masks of its own generator (seeded alike); ``--layers`` names the first
+model's blocks, the others use their default blocks. As in
+``fourier_amplitude.py``, depth is normalised to [0, 1] per model (layer i
+of L at i / (L − 1)).
+
+Writes ``heterogeneity.json`` (per model: name, config, checkpoint, mask,
+number of images and one record per layer: module name, index, normalised
+depth, mean and std of H over images, |M|, |V|, the bound log |V|),
+``heterogeneity.png`` (H against depth, one line per model) and
+``affinity.png`` (the matrices A of the first image at the first, middle
+and last layer, one row per model).
 """
 import argparse
 import math
-import os.path as osp
 
-import numpy as np
 import torch
 
 from sgmim.analysis.cli import (add_data_args, add_model_args,
-                                check_data_args, model_batches,
-                                prepare_model, run_main)
-from sgmim.analysis.features import FeatureCapture, run_backbone
+                                add_models_args, check_data_args,
+                                layer_depths, load_models, model_batches,
+                                run_main)
+from sgmim.analysis.features import (FeatureCapture, default_layers,
+                                     run_backbone)
 from sgmim.analysis.heterogeneity import (masked_token_heterogeneity,
                                           split_tokens_by_mask,
                                           token_affinity)
@@ -57,6 +69,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     add_model_args(parser)
     add_data_args(parser, MEASURE, num_images=64, batch_size=16)
+    add_models_args(parser)
     parser.add_argument('--normalize', action='store_true',
                         help='L2-normalise the features before the affinity')
     parser.add_argument('--temperature', type=float, default=1.0,
@@ -137,16 +150,12 @@ def affinity_layers(count: int):
     return sorted({0, count // 2, count - 1})
 
 
-def compute(args):
-    prepared = prepare_model(args)
+def model_heterogeneity(args, prepared, desc: str):
+    """One model's JSON fields and its affinity maps (with their layers)."""
     model = prepared.model
     if is_mae(model):
         generator = None
-        blocks = args.layers or [
-            f'neck.decoder_blocks.{i}'
-            for i in range(len(model.neck.decoder_blocks))
-        ]
-        layers = [MAE_EMBEDDING] + blocks
+        layers = [MAE_EMBEDDING] + prepared.layers
     else:
         if not hasattr(model.backbone, 'mask_token'):
             raise ValueError(f'{type(model.backbone).__name__} has no mask '
@@ -165,7 +174,7 @@ def compute(args):
     count, maps = 0, []
     shown = affinity_layers(len(layers))
     with FeatureCapture(model, layers) as capture:
-        for images in model_batches(args, prepared, desc='batches'):
+        for images in model_batches(args, prepared, desc=desc):
             capture.clear()
             mask = forward_with_mask(prepared, generator, images)
             for i, (layer, feats) in enumerate(zip(layers,
@@ -190,17 +199,34 @@ def compute(args):
     mean = sums / count
     std = (squares / count - mean**2).clamp(min=0).sqrt()
     records = [
-        dict(layer=layer, index=i, heterogeneity=mean[i], std=std[i],
-             num_masked=counts[i][0], num_visible=counts[i][1],
+        dict(layer=layer, index=i, depth=depth, heterogeneity=mean[i],
+             std=std[i], num_masked=counts[i][0], num_visible=counts[i][1],
              max_heterogeneity=math.log(counts[i][1]))
-        for i, layer in enumerate(layers)
+        for i, (layer, depth) in enumerate(zip(layers,
+                                               layer_depths(len(layers))))
     ]
-    return dict(measure=MEASURE, mask='MAE random masking (decoder)'
-                if generator is None else type(generator).__name__,
-                normalize=args.normalize, temperature=args.temperature,
-                config=args.config, checkpoint=args.checkpoint,
-                num_images=count, records=records), (
-                    maps, [layers[i] for i in shown])
+    fields = dict(mask='MAE random masking (decoder)' if generator is None
+                  else type(generator).__name__, num_images=count,
+                  records=records)
+    return fields, dict(maps=maps, layers=[layers[i] for i in shown])
+
+
+def compute(args):
+    """The JSON (one entry per model) and, per model, its affinity maps."""
+    models, affinities = [], []
+
+    def defaults(model):
+        if is_mae(model):
+            return [f'neck.decoder_blocks.{i}'
+                    for i in range(len(model.neck.decoder_blocks))]
+        return default_layers(model, args.preset)
+
+    for spec, prepared in load_models(args, defaults):
+        fields, affinity = model_heterogeneity(args, prepared, spec.name)
+        models.append(dict(spec.describe(), **fields))
+        affinities.append(dict(affinity, name=spec.name))
+    return dict(measure=MEASURE, normalize=args.normalize,
+                temperature=args.temperature, models=models), affinities
 
 
 def main(argv=None):
@@ -208,14 +234,12 @@ def main(argv=None):
     check_data_args(args, 1)
     if not args.temperature > 0:
         raise ValueError(f'--temperature must be > 0, got {args.temperature}')
-    result, (maps, shown) = compute(args)
-    title = osp.splitext(osp.basename(args.config))[0]
+    result, affinities = compute(args)
     with OutputDir(args.out_dir) as out:
         out.write_json(f'{MEASURE}.json', result)
         out.save_figure(f'{MEASURE}.png',
-                        heterogeneity_figure(result['records'], title))
-        out.save_figure('affinity.png', affinity_figure(
-            [np.asarray(m) for m in maps], shown, title))
+                        heterogeneity_figure(result['models']))
+        out.save_figure('affinity.png', affinity_figure(affinities))
     print(f'wrote {MEASURE}.json and figures to {args.out_dir}')
 
 

@@ -6,10 +6,17 @@ initialisation) and the options of :func:`add_data_args`;
 normalised image batches with a progress bar, and :func:`run_main` turns a
 known bad input into a one-line error with exit status 1 (the output folder
 is then left as it was, see :class:`sgmim.analysis.outputs.OutputDir`).
+
+The tools that draw several models in one figure add :func:`add_models_args`
+(``--name NAME``, repeatable ``--model NAME CONFIG CHECKPOINT``) and loop
+over :func:`load_models`; each model becomes one entry of the JSON's
+``models`` list (:meth:`ModelSpec.describe` plus the tool's ``records``).
 """
 import argparse
+import os.path as osp
 import sys
-from typing import Callable, Iterator, List, NamedTuple, Optional
+from typing import (Callable, Iterator, List, NamedTuple, Optional, Sequence,
+                    Tuple)
 
 import torch
 import torch.nn as nn
@@ -95,22 +102,29 @@ class PreparedModel(NamedTuple):
     size: tuple
 
 
+DefaultLayers = Callable[[nn.Module], Sequence[str]]
+
+
 def prepare_model(args, config: Optional[str] = None,
                   checkpoint: Optional[str] = None,
-                  layers: Optional[List[str]] = None) -> PreparedModel:
+                  layers: Optional[List[str]] = None,
+                  defaults: Optional[DefaultLayers] = None) -> PreparedModel:
     """Seed, load a model and resolve its layers; unknown names fail here.
 
     Without ``config``/``checkpoint`` the first model (``args.config``,
-    ``args.checkpoint``), whose layers are ``layers``, else ``--layers``;
-    with them another model (``--compare`` ...), whose layers are
-    ``layers``, else its ``--preset`` layers.
+    ``args.checkpoint``, with ``--cfg-options``), whose layers are
+    ``layers``, else ``--layers``; with them another model (``--compare``,
+    ``--model`` ...), whose layers are ``layers``. Otherwise the layers are
+    ``defaults(model)``, by default the ``--preset`` layers.
     """
     set_random_seed(args.seed)
     first = config is None
     model = load_model(config or args.config, checkpoint or args.checkpoint,
                        args.device, args.cfg_options if first else None)
-    names = layers or (args.layers if first else None) or default_layers(
-        model, args.preset)
+    names = layers or (args.layers if first else None)
+    if not names:
+        names = (defaults(model) if defaults else default_layers(
+            model, args.preset))
     for name in names:
         get_module(model, name.removesuffix(INPUT_SUFFIX))
     if args.img_size:
@@ -118,6 +132,76 @@ def prepare_model(args, config: Optional[str] = None,
     else:
         size = input_size(model, model.cfg)
     return PreparedModel(model, list(names), size)
+
+
+def add_models_args(parser: argparse.ArgumentParser) -> None:
+    """``--name`` of the first model and repeatable ``--model NAME CONFIG
+    CHECKPOINT``: more models in the same figures."""
+    parser.add_argument('--name', help='label of the first model (default: '
+                        'its config name)')
+    parser.add_argument('--model', nargs=3, action='append', default=[],
+                        metavar=('NAME', 'CONFIG', 'CHECKPOINT'),
+                        help='another model in the same figures, analysed '
+                        'on the same images with its default layers '
+                        '(repeatable)')
+
+
+class ModelSpec(NamedTuple):
+    """One model of :func:`add_models_args`.
+
+    Attributes:
+        name (str): Its label in the figures and the JSON.
+        config (str): Config file.
+        checkpoint (str): Checkpoint file or ``random``.
+        first (bool): The positional ``CONFIG CHECKPOINT`` model, the one
+            ``--layers`` and ``--cfg-options`` apply to.
+    """
+    name: str
+    config: str
+    checkpoint: str
+    first: bool
+
+    def describe(self) -> dict:
+        """The keys naming this model in a tool's JSON."""
+        return dict(name=self.name, config=self.config,
+                    checkpoint=self.checkpoint)
+
+
+def model_specs(args) -> List[ModelSpec]:
+    """The first model, then each ``--model``; names must differ."""
+    first = args.name or osp.splitext(osp.basename(args.config))[0]
+    specs = [ModelSpec(first, args.config, args.checkpoint, True)] + [
+        ModelSpec(name, config, checkpoint, False)
+        for name, config, checkpoint in args.model
+    ]
+    names = [spec.name for spec in specs]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f'model names must differ, {repeated} repeats '
+                         '(use --name / --model NAME ...)')
+    return specs
+
+
+def load_models(args, defaults: Optional[DefaultLayers] = None
+                ) -> Iterator[Tuple[ModelSpec, PreparedModel]]:
+    """Each model of :func:`model_specs` loaded by :func:`prepare_model`
+    (seeded anew, so that a model's numbers do not depend on the models
+    before it), one at a time. The names are checked before any model
+    loads."""
+    specs = model_specs(args)
+
+    def load():
+        for spec in specs:
+            other = () if spec.first else (spec.config, spec.checkpoint)
+            yield spec, prepare_model(args, *other, defaults=defaults)
+
+    return load()
+
+
+def layer_depths(count: int) -> List[float]:
+    """Normalised depth of ``count`` layers: layer i at i / (count − 1), so
+    that models of different depths share one axis."""
+    return [i / max(count - 1, 1) for i in range(count)]
 
 
 def model_batches(args, prepared: PreparedModel, drop_last: bool = False,

@@ -89,13 +89,32 @@ def heatmap(ax, matrix: np.ndarray, row_labels: Sequence[str],
 
 
 def new_figure(ncols: int = 1, nrows: int = 1, width: float = 4.0,
-               height: float = 3.2):
+               height: float = 3.2, sharey: bool = False):
     """A figure with ``nrows`` × ``ncols`` axes of ``width`` × ``height``
-    inches each; returns (fig, axes as a flat list)."""
+    inches each (``sharey``: one y axis for all); returns (fig, axes as a
+    flat list)."""
     fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols,
                                                     height * nrows),
-                             squeeze=False)
+                             squeeze=False, sharey=sharey)
     return fig, list(axes.flat)
+
+
+def _floats(values) -> np.ndarray:
+    """Numbers as floats, None (JSON's NaN) as NaN."""
+    return np.asarray(values, dtype=float)
+
+
+def _depth_axis(ax, models: Sequence[dict]) -> None:
+    """x axis of normalised depth (each record's ``depth``), shared by
+    models of different depths; one model's layers are named on it."""
+    if len(models) == 1:
+        records = models[0]['records']
+        ax.set_xticks([r['depth'] for r in records])
+        ax.set_xticklabels([short_name(r['layer']) for r in records],
+                           rotation=90)
+        ax.set_xlabel('layer')
+    else:
+        ax.set_xlabel('normalised depth')
 
 
 def _depth_colors(count: int, cmap: str = 'viridis') -> list:
@@ -214,48 +233,114 @@ def fourier_depth_figure(models: Sequence[dict]):
             ax.plot([r['depth'] for r in records],
                     [r['high_frequency'] for r in records], marker='o',
                     color=color, label=model['name'])
-        ax.set_xlabel('normalised depth')
+        _depth_axis(ax, models)
         ax.set_ylabel('ΔLog amplitude (ω = high)')
         ax.legend()
         fig.tight_layout()
     return fig
 
 
-def heterogeneity_figure(records: Sequence[dict], title: str):
-    """Masked-token heterogeneity per layer (layer 0: the embedding with the
-    mask tokens), with the uniform-affinity bound log |V| dashed."""
+def attention_heads_figure(models: Sequence[dict], measure: str,
+                           label: str, title: str):
+    """Per-head values against layer, one panel per model with a shared y
+    axis: a dot per head, the layer mean as a line (the scatter of Dark
+    Secrets of MIM, Fig. 2). ``models``: dicts with ``name`` and
+    ``records`` (``layer``, ``measure`` per head, ``mean_<measure>``)."""
     with paper_style():
-        fig, (ax, ) = new_figure(width=max(4.0, 0.35 * len(records)))
-        x = range(len(records))
-        ax.plot(x, [r['heterogeneity'] for r in records], marker='o',
-                label='H (masked → visible)')
-        ax.plot(x, [r['max_heterogeneity'] for r in records], '--',
-                color='gray', label='log |V|')
-        ax.set_xticks(list(x))
-        ax.set_xticklabels([short_name(r['layer']) for r in records],
-                           rotation=90)
-        ax.set_ylabel('heterogeneity (nats)')
+        widest = max(len(m['records']) for m in models)
+        fig, axes = new_figure(len(models), width=max(3.2, .3 * widest + 1.5),
+                               height=3.4, sharey=True)
+        for ax, model, color in zip(axes, models, model_colors(len(models))):
+            records = model['records']
+            for i, record in enumerate(records):
+                values = _floats(record[measure])
+                ax.scatter(np.full(len(values), i), values, s=12, alpha=.6,
+                           color=color, linewidths=0, zorder=3,
+                           label='heads' if i == 0 else None)
+            ax.plot(range(len(records)),
+                    _floats([r[f'mean_{measure}'] for r in records]),
+                    color='black', linewidth=1.0, label='layer mean')
+            ax.set_xticks(range(len(records)))
+            ax.set_xticklabels([short_name(r['layer']) for r in records],
+                               rotation=90)
+            ax.set_xlabel('layer')
+            ax.set_title(model['name'])
+        axes[0].set_ylabel(label)
+        axes[0].legend()
+        fig.suptitle(title)
+        fig.tight_layout()
+    return fig
+
+
+def attention_layers_figure(models: Sequence[dict], measure: str,
+                            label: str, title: str):
+    """The layer mean of a per-head measure against normalised depth, one
+    line per model, its heads as faint dots (``models`` as for
+    :func:`attention_heads_figure`, records with ``depth``)."""
+    with paper_style():
+        fig, (ax, ) = new_figure(width=4.6, height=3.4)
+        for model, color in zip(models, model_colors(len(models))):
+            records = model['records']
+            for record in records:
+                values = _floats(record[measure])
+                ax.scatter(np.full(len(values), record['depth']), values,
+                           s=8, alpha=.3, color=color, linewidths=0)
+            ax.plot([r['depth'] for r in records],
+                    _floats([r[f'mean_{measure}'] for r in records]),
+                    marker='o', color=color, label=model['name'])
+        _depth_axis(ax, models)
+        ax.set_ylabel(label)
         ax.set_title(title)
         ax.legend()
         fig.tight_layout()
     return fig
 
 
-def affinity_figure(maps: Sequence[np.ndarray], layers: Sequence[str],
-                    title: str):
-    """Affinity matrices ``A`` (masked rows × visible columns) of one image
-    at a few layers."""
+def heterogeneity_figure(models: Sequence[dict]):
+    """Masked-token heterogeneity against normalised depth (layer 0: the
+    embedding with the mask tokens), one line per model, with its
+    uniform-affinity bound log |V| dashed. ``models``: dicts with ``name``
+    and ``records`` (``layer``, ``depth``, ``heterogeneity``,
+    ``max_heterogeneity``)."""
     with paper_style():
-        fig, axes = new_figure(len(maps), width=3.0, height=3.0)
-        for ax, matrix, layer in zip(axes, maps, layers):
-            image = ax.imshow(matrix, cmap='viridis', aspect='auto',
-                              interpolation='nearest')
-            ax.grid(False)
-            ax.set_title(short_name(layer))
-            ax.set_xlabel('visible token')
-            fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
-        axes[0].set_ylabel('masked token')
-        fig.suptitle(title)
+        fig, (ax, ) = new_figure(width=4.6, height=3.4)
+        for k, (model, color) in enumerate(zip(models,
+                                                model_colors(len(models)))):
+            records = model['records']
+            depths = [r['depth'] for r in records]
+            ax.plot(depths, [float(r['heterogeneity']) for r in records],
+                    marker='o', color=color, label=model['name'])
+            ax.plot(depths, [r['max_heterogeneity'] for r in records], '--',
+                    color=color, linewidth=0.8,
+                    label='log |V|' if k == 0 else None)
+        _depth_axis(ax, models)
+        ax.set_ylabel('heterogeneity (nats)')
+        ax.set_title('masked → visible token heterogeneity')
+        ax.legend()
+        fig.tight_layout()
+    return fig
+
+
+def affinity_figure(models: Sequence[dict]):
+    """Affinity matrices ``A`` (masked rows × visible columns) of one image
+    at a few layers, one row per model. ``models``: dicts with ``name``,
+    ``maps`` (2-D arrays) and ``layers`` (their names)."""
+    with paper_style():
+        ncols = max(len(m['maps']) for m in models)
+        fig, axes = new_figure(ncols, len(models), width=3.0, height=3.0)
+        for row, model in enumerate(models):
+            row_axes = axes[row * ncols:(row + 1) * ncols]
+            for ax, matrix, layer in zip(row_axes, model['maps'],
+                                         model['layers']):
+                image = ax.imshow(matrix, cmap='viridis', aspect='auto',
+                                  interpolation='nearest')
+                ax.grid(False)
+                ax.set_title(short_name(layer))
+                ax.set_xlabel('visible token')
+                fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+            for ax in row_axes[len(model['maps']):]:
+                ax.set_axis_off()
+            row_axes[0].set_ylabel(f'{model["name"]}\nmasked token')
         fig.tight_layout()
     return fig
 
