@@ -19,7 +19,7 @@ from sgmim.analysis.heterogeneity import (masked_token_heterogeneity,
                                           split_tokens_by_mask)
 from sgmim.analysis.images import folder_images, image_batches, normalization
 from sgmim.analysis.loading import load_model, use_library
-from sgmim.analysis.rauc import rauc
+from sgmim.analysis.relative_auc import rauc
 from sgmim.analysis.spectrum import log_spectrum_gap
 
 NUM_IMAGES = 8

@@ -5,7 +5,7 @@
         [--out-dir DIR]
 
 RAUC = ∫_{E1}^{E2} (S2(E) − S1(E1)) dE / ∫_{E1}^{E2} (S1(E) − S1(E1)) dE
-(``sgmim.analysis.rauc.rauc``: trapezoid over the measured epochs, linear
+(``sgmim.analysis.relative_auc.rauc``: trapezoid over the measured epochs, linear
 interpolation at E1/E2; defaults: the first and last common epoch). Each
 curve is one of
 
@@ -37,7 +37,7 @@ import numpy as np
 from sgmim.analysis.cli import run_main
 from sgmim.analysis.outputs import OutputDir
 from sgmim.analysis.plotting import rauc_figure
-from sgmim.analysis.rauc import rauc
+from sgmim.analysis.relative_auc import rauc
 
 MEASURE = 'rauc'
 EPOCH_DIR = re.compile(r'(\d+)$')

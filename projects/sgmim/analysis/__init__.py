@@ -18,7 +18,7 @@ from .features import FeatureCapture, TokenFeatures, default_layers
 from .fourier import fourier_delta_log_amplitude, half_diagonal_frequencies
 from .heterogeneity import (masked_token_heterogeneity, split_tokens_by_mask,
                             token_affinity)
-from .rauc import rauc
+from .relative_auc import rauc
 from .spectrum import (CovarianceAccumulator, log_spectrum_gap,
                        singular_value_spectrum)
 

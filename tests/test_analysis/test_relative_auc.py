@@ -2,8 +2,8 @@ import doctest
 
 import pytest
 
-from sgmim.analysis import rauc as rauc_module
-from sgmim.analysis.rauc import rauc
+from sgmim.analysis import relative_auc as rauc_module
+from sgmim.analysis.relative_auc import rauc
 
 EPOCHS = [0, 2, 4, 8]
 BASELINE = [0., 4., 6., 6.]
