@@ -16,6 +16,11 @@ assert HOOKS.get('RandomStateHook') is not None
 for scope in ('mmpretrain', 'mmseg', 'mmdet'):
     registry = importlib.import_module(scope + '.registry')
     assert registry.HOOKS.get('RandomStateHook') is not None, scope
+    for sampler in ('PerSampleSeedSampler', 'PerSampleSeedInfiniteSampler'):
+        assert registry.DATA_SAMPLERS.get(sampler) is not None, scope
+from mmengine.dataset import BaseDataset
+assert BaseDataset.__getitem__.seeds_per_sample  # installed once
+assert not hasattr(BaseDataset.__getitem__.__wrapped__, 'seeds_per_sample')
 print('ok')
 '''
 

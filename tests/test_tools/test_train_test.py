@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from tool_helpers import CONFIGS, run_tool, scalars
 
+from sgmim.utils import load_checkpoint_file
+
 SIMMIM = CONFIGS / 'synth/simmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-96px.py'
 SGMIM = CONFIGS / 'synth/sgmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-96px.py'
 UPERNET = CONFIGS / ('synth/upernet_swin-nano-w7_1xb4-40it_'
@@ -20,9 +22,9 @@ def train_losses(work_dir):
 
 @pytest.mark.parametrize('config', [SIMMIM, SGMIM], ids=['simmim', 'sgmim'])
 def test_resume_continues_with_same_losses(synth_workspace, tmp_path, config):
-    options = ['train_dataloader.num_workers=0',
-               'train_dataloader.persistent_workers=False',
-               'default_hooks.logger.interval=1']
+    """The shipped dataloader (2 persistent workers): the resumed run's
+    fresh workers give every sample the draws of the uninterrupted run."""
+    options = ['default_hooks.logger.interval=1']
     straight = tmp_path / 'straight'
     run_tool('train.py', config, '--work-dir', straight, '--cfg-options',
              'train_cfg.max_epochs=2', *options, cwd=synth_workspace)
@@ -30,9 +32,12 @@ def test_resume_continues_with_same_losses(synth_workspace, tmp_path, config):
     run_tool('train.py', config, '--work-dir', interrupted, '--cfg-options',
              'train_cfg.max_epochs=1', *options, cwd=synth_workspace)
     assert (interrupted / 'epoch_1.pth').is_file()
-    run_tool('train.py', config, '--work-dir', interrupted, '--resume',
-             '--cfg-options', 'train_cfg.max_epochs=2', *options,
-             cwd=synth_workspace)
+    proc = run_tool('train.py', config, '--work-dir', interrupted, '--resume',
+                    '--cfg-options', 'train_cfg.max_epochs=2', *options,
+                    cwd=synth_workspace)
+    log = proc.stdout + proc.stderr
+    assert "'num_workers': 2" in log or 'num_workers=2' in log
+    assert 'persistent_workers=True' in log
 
     expected = train_losses(straight)
     resumed = train_losses(interrupted)
@@ -42,6 +47,37 @@ def test_resume_continues_with_same_losses(synth_workspace, tmp_path, config):
     for it in second_epoch:
         assert resumed[it] == pytest.approx(expected[it], rel=1e-5), it
     assert (interrupted / 'epoch_2.pth').is_file()
+
+
+def test_iteration_based_resume_continues_with_same_losses(synth_workspace,
+                                                          tmp_path):
+    """UperNet (InfiniteSampler, 2 persistent workers) with
+    ``randomness.seed=None`` as in the full-size transfer configs,
+    interrupted at iteration 4 of 8: 2 iterations per pass over the 8
+    training images, so the resumed run replays 2 passes (mmengine advances
+    the dataloader) and crosses 2 more. The uninterrupted run is given the
+    seed the interrupted one drew."""
+    options = ['default_hooks.logger.interval=1', 'train_cfg.val_interval=100',
+               'default_hooks.checkpoint.interval=4']
+    interrupted = tmp_path / 'interrupted'
+    run_tool('train.py', UPERNET, '--work-dir', interrupted, '--cfg-options',
+             'train_cfg.max_iters=4', 'randomness.seed=None', *options,
+             cwd=synth_workspace)
+    checkpoint = load_checkpoint_file(str(interrupted / 'iter_4.pth'))
+    seed = checkpoint['meta']['seed']
+    run_tool('train.py', UPERNET, '--work-dir', interrupted, '--resume',
+             '--cfg-options', 'train_cfg.max_iters=8', 'randomness.seed=None',
+             *options, cwd=synth_workspace)
+    straight = tmp_path / 'straight'
+    run_tool('train.py', UPERNET, '--work-dir', straight, '--cfg-options',
+             'train_cfg.max_iters=8', f'randomness.seed={seed}', *options,
+             cwd=synth_workspace)
+
+    expected = train_losses(straight)
+    resumed = train_losses(interrupted)
+    assert set(range(5, 9)) <= set(resumed)
+    for it in range(5, 9):
+        assert resumed[it] == pytest.approx(expected[it], rel=1e-5), it
 
 
 def test_upernet_trains_saves_and_tests(synth_workspace, tmp_path):

@@ -24,7 +24,8 @@ train_dataloader = dict(
     batch_size=128,
     num_workers=8,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    # mmengine's order; each sample's draws seeded from (seed, epoch, index)
+    sampler=dict(type='PerSampleSeedSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
     dataset=dict(
         type=dataset_type,

@@ -39,7 +39,8 @@ train_dataloader = dict(
     batch_size=3,
     num_workers=4,
     persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
+    # mmengine's order; each sample's draws seeded from (seed, epoch, index)
+    sampler=dict(type='PerSampleSeedInfiniteSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,

@@ -13,7 +13,10 @@ model = dict(
 # mmengine tags dicts inherited through 'mmpretrain::' with _scope_ and then
 # passes that key on to the collate function: declare it here, untagged.
 collate_fn = dict(_delete_=True, type='default_collate')
-train_dataloader = dict(collate_fn=collate_fn)
+# Per-sample augmentation seeds (seed, epoch, index): resume reproduces an
+# uninterrupted run whatever the dataloader workers do.
+train_dataloader = dict(
+    collate_fn=collate_fn, sampler=dict(type='PerSampleSeedSampler'))
 val_dataloader = dict(collate_fn=collate_fn)
 test_dataloader = dict(collate_fn=collate_fn)
 # The cosine floor of each layer-decay group is min_lr x its lr_scale, as in

@@ -6,6 +6,9 @@ _base_ = [
     'mmpretrain::mae/benchmarks/vit-base-p16_8xb128-coslr-100e_in1k.py',
     '../../_base_/sgmim_imports.py',
 ]
+# Per-sample augmentation seeds (seed, epoch, index): resume reproduces an
+# uninterrupted run whatever the dataloader workers do.
+train_dataloader = dict(sampler=dict(type='PerSampleSeedSampler'))
 model = dict(backbone=dict(init_cfg=dict(checkpoint=None, strict=True)))
 # The cosine floor of each layer-decay group is min_lr x its lr_scale, as in
 # MAE's fine-tuning code (util/lr_sched.py scales the whole curve by

@@ -5,4 +5,7 @@ _base_ = [
     'mmpretrain::mae/benchmarks/vit-base-p16_8xb2048-linear-coslr-90e_in1k.py',
     '../../_base_/sgmim_imports.py',
 ]
+# Per-sample augmentation seeds (seed, epoch, index): resume reproduces an
+# uninterrupted run whatever the dataloader workers do.
+train_dataloader = dict(sampler=dict(type='PerSampleSeedSampler'))
 model = dict(backbone=dict(init_cfg=dict(checkpoint=None, strict=True)))

@@ -42,3 +42,6 @@ param_scheduler = [
          milestones=[8, 11], gamma=0.1)
 ]
 auto_scale_lr = dict(enable=False, base_batch_size=16)
+# Per-sample augmentation seeds (seed, epoch, index): resume reproduces an
+# uninterrupted run whatever the dataloader workers do.
+train_dataloader = dict(sampler=dict(type='PerSampleSeedSampler'))

@@ -44,6 +44,9 @@ param_scheduler = [
     dict(type='PolyLR', eta_min=0.0, power=1.0, begin=1500, end=160000,
          by_epoch=False)
 ]
-train_dataloader = dict(batch_size=2)
+# Per-sample augmentation seeds (seed, epoch, index): resume reproduces an
+# uninterrupted run whatever the dataloader workers do.
+train_dataloader = dict(
+    batch_size=2, sampler=dict(type='PerSampleSeedInfiniteSampler'))
 val_dataloader = dict(batch_size=1)
 test_dataloader = val_dataloader
