@@ -21,7 +21,6 @@ all pairs or one per pair; the default batch size is the config's.
 """
 import argparse
 import json
-import os
 import os.path as osp
 import shlex
 
@@ -187,19 +186,6 @@ def load_pair_config(path, cfg_options):
     return cfg
 
 
-def write_section(path, name, body):
-    text = ''
-    if osp.exists(path):
-        with open(path, encoding='utf-8') as f:
-            text = f.read()
-    else:
-        text = '# Benchmarks\n'
-    text = benchmark.replace_section(text, f'{SECTION}:{name}', body)
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    with open(path, 'w', encoding='utf-8') as f:
-        f.write(text)
-
-
 def main(argv=None):
     args = parse_args(argv)
     if args.threads is not None:
@@ -236,7 +222,8 @@ def main(argv=None):
                                          target=args.target)
         print('\n' + body)
         if args.out:
-            write_section(args.out, section_name(args, name), body)
+            benchmark.write_section(
+                args.out, f'{SECTION}:{section_name(args, name)}', body)
         raw[name] = dict(result, machine=machine, command=command)
     if args.out:
         print(f'\nwritten to {args.out}')

@@ -70,8 +70,9 @@ def model_record(args, prepared, config, checkpoint) -> dict:
                 layers=prepared.layers, input_size=list(prepared.size))
 
 
-def compute(args):
-    """The CKA matrix and what describes it."""
+def prepare_models(args):
+    """The first model and, with ``--compare``, the second (else None),
+    with layer lists of equal length."""
     first = prepare_model(args)
     second = None
     if args.compare:
@@ -82,6 +83,13 @@ def compute(args):
                 f'model has {len(first.layers)} layers, the second '
                 f'{len(second.layers)} (choose lists of equal length with '
                 '--layers / --compare-layers)')
+    return first, second
+
+
+def accumulate(args, first, second=None) -> MinibatchCKA:
+    """Run the images through the model(s) batch by batch and add each
+    batch's representations to a :class:`MinibatchCKA`; only its HSIC sums
+    outlive the batch."""
     cka = MinibatchCKA(len(first.layers),
                        len(second.layers) if second else None)
     xs_iter = batch_features(first.model, first.layers,
@@ -97,6 +105,13 @@ def compute(args):
         for xs, ys in zip(xs_iter, ys_iter):
             cka.update([representation(f, args.representation) for f in xs],
                        [representation(f, args.representation) for f in ys])
+    return cka
+
+
+def compute(args):
+    """The CKA matrix and what describes it."""
+    first, second = prepare_models(args)
+    cka = accumulate(args, first, second)
     matrix = cka.compute()
     models = [model_record(args, first, args.config, args.checkpoint)]
     if second:

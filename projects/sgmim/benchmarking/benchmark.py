@@ -23,7 +23,8 @@ import platform
 import re
 import statistics
 import time
-from typing import Dict, List, Mapping, NamedTuple, Optional, Tuple, Union
+from typing import (Any, Callable, Dict, List, Mapping, NamedTuple,
+                    Optional, Tuple, Union)
 
 import numpy as np
 import torch
@@ -295,6 +296,32 @@ def _cpu_peak_allocation(prof) -> int:
     return peak
 
 
+def allocation_peak(fn: Callable[[], Any], device) -> Tuple[Any, int]:
+    """Run ``fn()``; return its result and the highest number of bytes
+    allocated above the start while it ran.
+
+    CUDA: ``torch.cuda.max_memory_allocated`` minus the memory allocated
+    before (other tensors alive in the process do not count). CPU: the
+    running sum of torch's CPU allocations and frees recorded by
+    ``torch.profiler`` with ``profile_memory=True``
+    (:func:`_cpu_peak_allocation`); oneDNN scratch memory and Python objects
+    are not seen, and the profiler slows ``fn`` down (time it separately).
+    """
+    device = torch.device(device)
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+        base = torch.cuda.memory_allocated(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        result = fn()
+        torch.cuda.synchronize(device)
+        return result, torch.cuda.max_memory_allocated(device) - base
+    from torch.profiler import ProfilerActivity, profile
+    with profile(activities=[ProfilerActivity.CPU],
+                 profile_memory=True) as prof:
+        result = fn()
+    return result, _cpu_peak_allocation(prof)
+
+
 def peak_memory(model: nn.Module, optim_wrapper: OptimWrapper,
                 batch: Batch) -> Dict[str, Union[int, str]]:
     """Peak memory of one training iteration of this model alone.
@@ -313,21 +340,13 @@ def peak_memory(model: nn.Module, optim_wrapper: OptimWrapper,
         train_iteration(model, optim_wrapper, batch)
     device = batch[0].device
     persistent = state_bytes(model, optim_wrapper.optimizer)
+    _, transient = allocation_peak(
+        lambda: train_iteration(model, optim_wrapper, batch), device)
     if device.type == 'cuda':
-        torch.cuda.synchronize(device)
-        base = torch.cuda.memory_allocated(device)
-        torch.cuda.reset_peak_memory_stats(device)
-        train_iteration(model, optim_wrapper, batch)
-        transient = torch.cuda.max_memory_allocated(device) - base
         method = ('parameters, buffers and optimizer state + peak of '
                   '`torch.cuda.max_memory_allocated` above the memory '
                   'allocated before the iteration')
     else:
-        from torch.profiler import ProfilerActivity, profile
-        with profile(activities=[ProfilerActivity.CPU],
-                     profile_memory=True) as prof:
-            train_iteration(model, optim_wrapper, batch)
-        transient = _cpu_peak_allocation(prof)
         method = ('parameters, buffers and optimizer state + peak of the '
                   'running sum of CPU allocations and frees that '
                   '`torch.profiler` (`profile_memory=True`) records during '
@@ -811,3 +830,17 @@ def replace_section(text: str, name: str, body: str) -> str:
     if text and not text.endswith('\n'):
         text += '\n'
     return f'{text}\n{block}\n' if text else f'{block}\n'
+
+
+def write_section(path: str, name: str, body: str) -> None:
+    """Rewrite section ``name`` of the markdown file ``path`` with ``body``
+    (:func:`replace_section`); a missing file is created with a
+    ``# Benchmarks`` title."""
+    text = '# Benchmarks\n'
+    if os.path.exists(path):
+        with open(path, encoding='utf-8') as f:
+            text = f.read()
+    text = replace_section(text, name, body)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(text)
