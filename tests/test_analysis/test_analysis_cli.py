@@ -91,3 +91,13 @@ def test_several_models(tiny_configs, tiny_checkpoints):
     with pytest.raises(ValueError, match=r"\['Swin'\] repeats"):
         load_models(args)
     assert layer_depths(1) == [0.0] and layer_depths(3) == [0, 0.5, 1]
+
+
+def test_figure_names_default_to_config_names():
+    from sgmim.analysis.cli import figure_names
+    configs = ['configs/a/simmim_x.py', 'b/sgmim_y.py']
+    assert figure_names(None, configs) == ['simmim_x', 'sgmim_y']
+    assert figure_names(['SimMIM'], configs) == ['SimMIM', 'sgmim_y']
+    assert figure_names(['SimMIM', 'SG-MIM'], configs) == ['SimMIM', 'SG-MIM']
+    with pytest.raises(ValueError, match='--names gives 3 labels for 2'):
+        figure_names(['a', 'b', 'c'], configs)

@@ -2,9 +2,9 @@
 
     python tools/analysis_tools/cka_similarity.py CONFIG CHECKPOINT
         [--compare CONFIG2 CHECKPOINT2] [--compare-layers NAME ...]
-        [--representation tokens|pooled] [--img-dir DIR] [--num-images N]
-        [--batch-size B] [--layers NAME ...] [--preset blocks|mesa]
-        [--out-dir DIR] [--device DEV] [--seed S] [--cfg-options k=v ...]
+        [--representation tokens|pooled] [--names NAME [NAME2]]
+        [--img-dir DIR] [--num-images N] [--batch-size B]
+        [--layers NAME ...] [--preset blocks|mesa] [--out-dir DIR] [--device DEV] [--seed S] [--cfg-options k=v ...]
 
 Linear CKA with the minibatch unbiased estimator of Nguyen, Raghu and
 Kornblith (2021), ``sgmim.analysis.cka.MinibatchCKA``: per batch of n >= 4
@@ -23,14 +23,13 @@ the CKA of the pair) and ``cka.png`` (heatmap); with ``--compare`` also
 ``cka_layerwise.png`` (CKA of matched layers against depth).
 """
 import argparse
-import os.path as osp
 
 import torch
 
 from sgmim.analysis.cka import MinibatchCKA
 from sgmim.analysis.cli import (add_data_args, add_model_args,
-                                check_data_args, model_batches,
-                                prepare_model, run_main)
+                                add_names_arg, check_data_args, figure_names,
+                                model_batches, prepare_model, run_main)
 from sgmim.analysis.features import batch_features
 from sgmim.analysis.outputs import OutputDir
 from sgmim.analysis.plotting import cka_figure, cka_layerwise_figure
@@ -52,6 +51,7 @@ def parse_args(argv=None):
     parser.add_argument('--compare-layers', nargs='+', metavar='NAME',
                         help='layers of the second model (default: its '
                         'preset layers)')
+    add_names_arg(parser, '--compare model')
     parser.add_argument('--representation', choices=REPRESENTATIONS,
                         default='tokens',
                         help='per image: the flattened spatial tokens, or '
@@ -133,9 +133,6 @@ def compute(args):
                 matrix=matrix, records=records)
 
 
-def title(model: dict) -> str:
-    return osp.splitext(osp.basename(model['config']))[0]
-
 
 def main(argv=None):
     args = parse_args(argv)
@@ -143,7 +140,7 @@ def main(argv=None):
     if args.compare_layers and not args.compare:
         raise ValueError('--compare-layers needs --compare')
     result = compute(args)
-    names = [title(m) for m in result['models']]
+    names = figure_names(args.names, [m['config'] for m in result['models']])
     with OutputDir(args.out_dir) as out:
         out.write_json(f'{MEASURE}.json', result)
         out.save_figure(f'{MEASURE}.png', cka_figure(

@@ -2,9 +2,10 @@
 
     python tools/analysis_tools/feature_spectrum.py CONFIG CHECKPOINT
         [--reference CONFIG2 CHECKPOINT2] [--reference-layers NAME ...]
-        [--all-tokens] [--img-dir DIR] [--num-images N] [--batch-size B]
-        [--layers NAME ...] [--preset blocks|mesa] [--out-dir DIR]
-        [--device DEV] [--seed S] [--cfg-options k=v ...]
+        [--all-tokens] [--names NAME [REF_NAME]] [--img-dir DIR]
+        [--num-images N] [--batch-size B] [--layers NAME ...]
+        [--preset blocks|mesa] [--out-dir DIR] [--device DEV] [--seed S]
+        [--cfg-options k=v ...]
 
 Per layer, the embeddings z of the images -- by default each image's mean
 spatial token, with ``--all-tokens`` every spatial token -- are streamed
@@ -25,13 +26,12 @@ reference, ``spectrum_reference.png`` and ``spectrum_gap.png``.
 """
 import argparse
 import logging
-import os.path as osp
 
 from mmengine.logging import print_log
 
 from sgmim.analysis.cli import (add_data_args, add_model_args,
-                                check_data_args, model_batches,
-                                prepare_model, run_main)
+                                add_names_arg, check_data_args, figure_names,
+                                model_batches, prepare_model, run_main)
 from sgmim.analysis.features import batch_features
 from sgmim.analysis.outputs import OutputDir
 from sgmim.analysis.plotting import spectrum_figure, spectrum_gap_figure
@@ -50,6 +50,7 @@ def parse_args(argv=None):
     parser.add_argument('--reference-layers', nargs='+', metavar='NAME',
                         help='layers of the reference (default: its preset '
                         'layers)')
+    add_names_arg(parser, '--reference')
     parser.add_argument('--all-tokens', action='store_true',
                         help='every spatial token is an embedding (default: '
                         'the mean token of each image)')
@@ -134,9 +135,6 @@ def compute(args) -> dict:
                 'mean spatial token', models=models, records=records)
 
 
-def name(config: str) -> str:
-    return osp.splitext(osp.basename(config))[0]
-
 
 def main(argv=None):
     args = parse_args(argv)
@@ -146,21 +144,22 @@ def main(argv=None):
     result = compute(args)
     records = result['records']
     layers = [r['layer'] for r in records]
+    name, ref_name = figure_names(
+        args.names, [args.config, (args.reference or [args.config])[0]])
     with OutputDir(args.out_dir) as out:
         out.write_json(f'{MEASURE}.json', result)
         out.save_figure(f'{MEASURE}.png', spectrum_figure(
             [r['singular_values'][:r['rank']].numpy() for r in records],
-            layers,
-            name(args.config)))
+            layers, name))
         if args.reference:
             out.save_figure(f'{MEASURE}_reference.png', spectrum_figure(
                 [r['reference_singular_values'][:r['reference_rank']].numpy()
                  for r in records],
                 [r['reference_layer'] for r in records],
-                name(args.reference[0])))
+                ref_name))
             out.save_figure(f'{MEASURE}_gap.png', spectrum_gap_figure(
                 [r['log_gap'].numpy() for r in records], layers,
-                f'{name(args.config)} vs {name(args.reference[0])}'))
+                f'{name} vs {ref_name}'))
     print(f'wrote {MEASURE}.json and figures to {args.out_dir}')
 
 

@@ -233,3 +233,25 @@ def run_main(main: Callable[[Optional[list]], None],
     except INPUT_ERRORS as error:
         message = error.args[0] if isinstance(error, KeyError) else error
         sys.exit(f'error: {message}')
+
+
+def add_names_arg(parser: argparse.ArgumentParser, second: str) -> None:
+    """``--names FIRST [SECOND]``: figure labels of the model and of the
+    ``second`` one (default: the config file names)."""
+    parser.add_argument(
+        '--names', nargs='+', metavar='NAME',
+        help=f'figure labels of the model and of the {second} (default: '
+        'the config file names)')
+
+
+def figure_names(names: Optional[List[str]], configs: List[str]
+                 ) -> List[str]:
+    """``names`` for the models of ``configs``, the config file names where
+    ``names`` gives none."""
+    names = list(names or [])
+    if len(names) > len(configs):
+        raise ValueError(f'--names gives {len(names)} labels for '
+                         f'{len(configs)} model(s)')
+    return names + [osp.splitext(osp.basename(c))[0]
+                    for c in configs[len(names):]]
+
