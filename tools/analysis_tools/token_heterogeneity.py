@@ -59,6 +59,7 @@ from sgmim.analysis.heterogeneity import (masked_token_heterogeneity,
 from sgmim.analysis.loading import use_library
 from sgmim.analysis.outputs import OutputDir
 from sgmim.analysis.plotting import affinity_figure, heterogeneity_figure
+from sgmim.utils.mask_generator_config import find_mask_generator
 
 MEASURE = 'heterogeneity'
 SIMMIM_EMBEDDING = 'backbone.drop_after_pos'
@@ -82,21 +83,6 @@ def is_mae(model) -> bool:
     mask tokens (mmpretrain's ``MAEViT`` + ``MAEPretrainDecoder``)."""
     return (hasattr(model.backbone, 'random_masking')
             and hasattr(getattr(model, 'neck', None), 'decoder_blocks'))
-
-
-def find_mask_generator(node):
-    """The first transform config whose type ends in ``MaskGenerator``."""
-    if isinstance(node, dict):
-        if str(node.get('type', '')).split('.')[-1].endswith(
-                'MaskGenerator'):
-            return node
-        node = list(node.values())
-    if isinstance(node, (list, tuple)):
-        for item in node:
-            found = find_mask_generator(item)
-            if found is not None:
-                return found
-    return None
 
 
 def mask_generator(cfg):

@@ -36,6 +36,8 @@ from mmengine.registry import init_default_scope
 from torch import nn
 from torch.autograd import DeviceType
 
+from sgmim.utils.mask_generator_config import find_mask_generator
+
 PHASES = ('forward', 'backward', 'step')
 Batch = Tuple[torch.Tensor, list]
 
@@ -104,24 +106,11 @@ def build_optim_wrapper(model: nn.Module, cfg: Config,
         logger.setLevel(level)
 
 
-def _find_mask_generator(node) -> Optional[dict]:
-    if isinstance(node, dict):
-        if str(node.get('type', '')).endswith('MaskGenerator'):
-            return node
-        node = list(node.values())
-    if isinstance(node, (list, tuple)):
-        for item in node:
-            found = _find_mask_generator(item)
-            if found is not None:
-                return found
-    return None
-
-
 def mask_settings(cfg: Config) -> dict:
     """Image and mask geometry of a config: ``img_size`` (the backbone's),
     ``mask_patch_size``, ``model_patch_size`` and ``mask_ratio`` (from the
     training pipeline's mask generator; 32, 4, 0.6 without one)."""
-    generator = _find_mask_generator(cfg.get('train_dataloader', {})) or {}
+    generator = find_mask_generator(cfg.get('train_dataloader', {})) or {}
     img_size = cfg.model.get('backbone', {}).get(
         'img_size', generator.get('input_size', 192))
     if not isinstance(img_size, int):
