@@ -8,7 +8,9 @@
 # of grayscale, solarize (threshold 128, PIL's default) or Gaussian blur
 # (radius ~ U[0.1, 2]: magnitude U[0, 10] mapped onto (0.1, 2)).
 # PaddedRandomCrop, not mmpretrain's RandomCrop: the latter ignores
-# padding_mode for `padding` and pads with zeros.
+# padding_mode for `padding` and pads with zeros. SafeHueColorJitter, not
+# mmpretrain's ColorJitter: mmcv 2.1.0's hue step fails under NumPy 2 for a
+# negative hue shift.
 # Images are BGR here (LoadImageFromFile): the grayscale weights are
 # torchvision's ITU-R 601-2 luma (0.299 R, 0.587 G, 0.114 B) in BGR order.
 dataset_type = 'ImageNet'
@@ -30,7 +32,7 @@ view_1 = [
 view_2 = view_1 + [
     dict(type='RandomApply',
          transforms=[
-             dict(type='ColorJitter', brightness=0.4, contrast=0.4,
+             dict(type='SafeHueColorJitter', brightness=0.4, contrast=0.4,
                   saturation=0.2, hue=0.1)
          ],
          prob=0.8),

@@ -6,6 +6,7 @@ from .joint_transforms import JointRandomFlip, JointRandomResizedCrop
 from .loading import LoadStructureMap, StructureMapError
 from .masking import SelectiveGuidanceMaskGenerator
 from .padded_random_crop import PaddedRandomCrop
+from .safe_hue_color_jitter import SafeHueColorJitter
 from .photometric import (HueSaturationValue, RandomBrightnessContrast,
                           RandomGamma)
 from .structure_map import (FormatStructureMap, StructureMapStandardize,
@@ -16,5 +17,5 @@ __all__ = [
     'JointRandomFlip', 'StructureMapStandardize', 'standardize_structure_map',
     'FormatStructureMap', 'SelectiveGuidanceMaskGenerator', 'KBCrop',
     'VerticalCutDepth', 'RandomBrightnessContrast', 'RandomGamma',
-    'HueSaturationValue', 'PaddedRandomCrop'
+    'HueSaturationValue', 'PaddedRandomCrop', 'SafeHueColorJitter'
 ]
