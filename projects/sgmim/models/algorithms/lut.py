@@ -95,6 +95,9 @@ class LUT(BaseSelfSupervisor):
             unknown ``teacher_covers``.
     """
 
+    #: loss-dict key of the reconstruction loss
+    reconstruction_key = 'loss_mae'
+
     def __init__(self,
                  backbone: dict,
                  neck: dict,
@@ -265,10 +268,11 @@ class LUT(BaseSelfSupervisor):
             teacher1, teacher2 = self.teacher.module.projector(
                 (pooled, ))[0].split(view1.shape[0])
         loss_ctx = self.pair_loss(student1, student2, teacher1, teacher2)
-        return dict(
-            loss_mae=loss_rec,
-            loss_ctx=self.context_loss_weight * loss_ctx,
-            ema_momentum=torch.tensor(momentum, device=view1.device))
+        return {
+            self.reconstruction_key: loss_rec,
+            'loss_ctx': self.context_loss_weight * loss_ctx,
+            'ema_momentum': torch.tensor(momentum, device=view1.device)
+        }
 
     def pair_loss(self, student1: torch.Tensor, student2: torch.Tensor,
                   teacher1: torch.Tensor,

@@ -29,7 +29,8 @@ class LUTSimMIM(LUT):
     count of masked cells ``ceil(mask_ratio·N)``, each view keeps
     ``K = N − ceil(mask_ratio·N)`` cells: view 1 ``π[:K]``, view 2
     ``π[K:2K]`` (disjoint, which needs ``mask_ratio ≥ 0.5``).
-    ``L_SimMIM``: the ``head``'s L1 on the masked pixels of view 1.
+    ``L_SimMIM``: the ``head``'s L1 on the masked pixels of view 1, logged
+    as ``loss_simmim``.
     Student vector ``s_v = predictor(projector(pool(Enc(x_v, M_v))))``;
     teacher ``t_v = projector_T(mean of Enc_T(x_v)'s patch tokens)`` on the
     unmasked view.
@@ -57,6 +58,8 @@ class LUTSimMIM(LUT):
             ``teacher_update_buffers``, ``data_preprocessor``,
             ``init_cfg``).
     """
+
+    reconstruction_key = 'loss_simmim'
 
     def __init__(self,
                  backbone: dict,
