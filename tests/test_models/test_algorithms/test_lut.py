@@ -8,6 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from mmengine.logging import MessageHub
+from mmengine.model import revert_sync_batchnorm
 
 import sgmim  # noqa: F401
 from mmpretrain.registry import MODELS
@@ -73,10 +74,17 @@ def test_teacher_is_an_independent_cosine_ema(covers):
     update 0, then θ_T ← τ_k θ_T + (1 − τ_k) θ_k with τ_k = 1 − (1 −
     0.9)(cos(πk/T) + 1)/2 (τ_0 lowered to 0.9 so that each update shows),
     over the parameters of the covered modules -- and, for 'all', the BN
-    running statistics too. No teacher tensor gets a gradient."""
+    running statistics too -- after the model's tensors were replaced as
+    the runner does. No teacher tensor gets a gradient."""
     total = 8
+    sync = dict(mlp(), norm_cfg=dict(type='SyncBN'))
     model = build_lut(teacher_covers=covers, base_momentum=0.9,
-                      momentum_iters=total)
+                      momentum_iters=total, projector=sync, predictor=sync)
+    # what the runner does after building: move/convert the tensors and
+    # swap SyncBN for BN (new buffer tensors, new BN modules)
+    model = revert_sync_batchnorm(model.double().float())
+    assert type(model.teacher.module.projector.bn0).__name__ == \
+        '_BatchNormXd'
     student = [p for n, p in model.named_parameters()
                if not n.startswith('teacher.')]
     optimizer = torch.optim.AdamW(student, lr=1e-2)
