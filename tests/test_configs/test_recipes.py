@@ -64,6 +64,20 @@ MASK_RCNN_3X = [('warm-up start', 0, 8e-8), ('warm-up end', 1000, 8e-5),
                 ('step epoch 33', epochs(33, COCO_EPOCH), 8e-7),
                 ('end', epochs(36, COCO_EPOCH) - 1, 8e-7)]
 UPERNET = [('warm-up start', 0, 1e-4 * 1e-6), ('warm-up end', 1500, 1e-4)]
+# LUT (main_lut.py): lr = blr * sqrt(total batch) / 4, blr 1.5e-4, batch
+# 4096; linear warm-up over 40 epochs, half cosine to 0
+LUT_LR = 1.5e-4 * math.sqrt(4096) / 4
+
+
+def lut_points(total_epochs, warmup=40):
+    cosine = epochs(total_epochs - warmup)  # iterations of the half cosine
+    return [('warm-up start', 0, LUT_LR * 1e-4),
+            ('warm-up end', epochs(warmup), LUT_LR),
+            ('cosine middle', epochs((warmup + total_epochs) // 2),
+             LUT_LR / 2),
+            ('last iteration', epochs(total_epochs) - 1,
+             LUT_LR * (1 + math.cos(math.pi * (cosine - 1) / cosine)) / 2)]
+
 
 #: config (relative to configs/) -> (epoch length, [(point, iteration, lr)])
 RECIPES = {
@@ -99,8 +113,26 @@ RECIPES = {
         (SYNTH_E, SYNTH_PRETRAIN)
         for name in ('simmim_swin-nano-w3', 'sgmim_swin-nano-w3',
                      'sgmim_swinv2-nano-w3', 'sgmim_vit-nano-p16',
-                     'simmim_vit-nano-p16')
+                     'simmim_vit-nano-p16', 'lut_vit-nano-p16',
+                     'lut-simmim_vit-nano-p16')
     },
+    # LUT: 1600 epochs (ViT-S, ViT-B), 400 for the ablations
+    **{
+        f'lut/lut_{enc}_8xb512-amp-coslr-1600e_in1k.py':
+        (E, lut_points(1600))
+        for enc in ('vit-small-p16', 'vit-base-p16')
+    },
+    'lut/lut_vit-base-p16_8xb512-amp-coslr-400e_in1k.py':
+    (E, lut_points(400)),
+    **{
+        f'lut/ablations/{name}_vit-base-p16_8xb512-amp-coslr-400e_in1k.py':
+        (E, lut_points(400))
+        for name in ('lut-ctx0.1', 'lut-ctx0.5', 'lut-ctx1.0',
+                     'lut-teacherall', 'lut-nocolor')
+    },
+    # LUT on SimMIM: SimMIM's ViT-B 800-epoch recipe
+    'lut/lut-simmim_vit-base-p16_8xb128-amp-step-800e_in1k-224px.py':
+    (E, PRETRAIN_800E),
     # depth: NYUv2 BTS list 24231 images, KITTI Eigen 23158, batch 24
     **{
         f'benchmarks/glpdepth/glpdepth_{enc}_8xb3-25e_nyu-480x480.py':
@@ -183,7 +215,7 @@ RECIPES = {
 LAYER_DECAY_CONSTRUCTORS = ('LayerDecayOptimWrapperConstructor',
                             'LearningRateDecayOptimWrapperConstructor')
 ALL_CONFIGS = sorted(
-    str(p.relative_to(CONFIGS)) for folder in ('sgmim', 'simmim',
+    str(p.relative_to(CONFIGS)) for folder in ('sgmim', 'simmim', 'lut',
                                                'benchmarks', 'synth')
     for p in (CONFIGS / folder).rglob('*.py') if 'studies' not in p.parts)
 

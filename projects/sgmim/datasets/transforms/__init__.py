@@ -1,10 +1,12 @@
-"""Data transforms: SG-MIM paired image + structure map (mmpretrain) and depth
-transfer (mmseg)."""
+"""Data transforms: SG-MIM paired image + structure map and LUT views
+(mmpretrain), depth transfer (mmseg)."""
 from .cutdepth import VerticalCutDepth
 from .kb_crop import KBCrop
 from .joint_transforms import JointRandomFlip, JointRandomResizedCrop
 from .loading import LoadStructureMap, StructureMapError
 from .masking import SelectiveGuidanceMaskGenerator
+from .padded_random_crop import PaddedRandomCrop
+from .safe_hue_color_jitter import SafeHueColorJitter
 from .photometric import (HueSaturationValue, RandomBrightnessContrast,
                           RandomGamma)
 from .structure_map import (FormatStructureMap, StructureMapStandardize,
@@ -15,5 +17,5 @@ __all__ = [
     'JointRandomFlip', 'StructureMapStandardize', 'standardize_structure_map',
     'FormatStructureMap', 'SelectiveGuidanceMaskGenerator', 'KBCrop',
     'VerticalCutDepth', 'RandomBrightnessContrast', 'RandomGamma',
-    'HueSaturationValue'
+    'HueSaturationValue', 'PaddedRandomCrop', 'SafeHueColorJitter'
 ]

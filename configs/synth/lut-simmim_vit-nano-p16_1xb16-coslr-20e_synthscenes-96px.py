@@ -1,0 +1,71 @@
+# CPU-sized LUT on SimMIM on SynthScenes: the real ViT-B/16 config with the
+# data root, image size and width changed (fp32: AMP needs a GPU; BN instead
+# of SyncBN: SyncBN cannot run on CPU processes). Same encoder, batch and
+# schedule as the synth SimMIM ViT config, its baseline. 32 px mask cells on
+# 96 px: 9 cells, each view keeps 3 (mask ratio 0.6), disjoint.
+_base_ = '../lut/lut-simmim_vit-base-p16_8xb128-amp-step-800e_in1k-224px.py'
+img_size = 96
+width = 64
+data_root = 'data/synthscenes/imagenet/'
+mlp = dict(in_channels=width, hid_channels=128, out_channels=width,
+           norm_cfg=dict(type='BN1d'))
+model = dict(
+    backbone=dict(
+        arch=dict(
+            _delete_=True,
+            embed_dims=width,
+            num_layers=2,
+            num_heads=2,
+            feedforward_channels=4 * width),
+        img_size=img_size),
+    neck=dict(in_channels=width),
+    projector=mlp,
+    predictor=mlp)
+
+view_1 = [
+    dict(type='ResizeEdge', scale=img_size, edge='short', backend='pillow',
+         interpolation='bicubic'),
+    dict(type='PaddedRandomCrop', crop_size=img_size, padding=4,
+         padding_mode='reflect'),
+    dict(type='RandomFlip', prob=0.5),
+]
+view_2 = view_1 + [
+    dict(type='RandomApply',
+         transforms=[
+             dict(type='SafeHueColorJitter', brightness=0.4, contrast=0.4,
+                  saturation=0.2, hue=0.1)
+         ],
+         prob=0.8),
+    dict(type='RandomChoice',
+         transforms=[
+             [dict(type='RandomGrayscale', prob=1.0, keep_channels=True,
+                   channel_weights=(0.114, 0.587, 0.299))],
+             [dict(type='Solarize', thr=128, prob=1.0)],
+             [dict(type='GaussianBlur', magnitude_range=(0.1, 2.0),
+                   magnitude_std='inf', prob=1.0)],
+         ]),
+]
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='MultiView', num_views=[1, 1], transforms=[view_1, view_2]),
+    dict(type='PackInputs')
+]
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=2,
+    dataset=dict(data_root=data_root, pipeline=train_pipeline))
+
+# A small model on a short schedule: the synth SimMIM schedule.
+optim_wrapper = dict(type='OptimWrapper', optimizer=dict(lr=1e-3))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0, end=2,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=18, eta_min=1e-5, by_epoch=True,
+         begin=2, end=20, convert_to_iter_based=True)
+]
+train_cfg = dict(max_epochs=20)
+default_hooks = dict(
+    logger=dict(interval=8),
+    checkpoint=dict(interval=1, max_keep_ckpts=2))
+auto_scale_lr = dict(base_batch_size=16)
+randomness = dict(seed=0)
