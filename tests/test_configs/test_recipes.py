@@ -65,6 +65,22 @@ MASK_RCNN_3X = [('warm-up start', 0, 8e-8), ('warm-up end', 1000, 8e-5),
                 ('end', epochs(36, COCO_EPOCH) - 1, 8e-7)]
 UPERNET = [('warm-up start', 0, 1e-4 * 1e-6), ('warm-up end', 1500, 1e-4)]
 
+
+def mae_pretrain(num_epochs, start_factor=1e-4, warmup=40, length=E):
+    """MAE / LUT pre-training (MAE paper Table 8, LUT's main_lut.py): batch
+    4096, blr 1.5e-4, lr = blr·4096/256 = blr·√4096/4 = 2.4e-3, linear
+    warm-up over 40 epochs, then cosine to 0: half the peak midway, and
+    peak·(1 + cos(π(T−1)/T))/2 at the last of its T iterations."""
+    peak = 1.5e-4 * 4096 / 256
+    assert peak == pytest.approx(1.5e-4 * math.sqrt(4096) / 4)
+    cosine = (num_epochs - warmup) * length
+    return [('warm-up start', 0, peak * start_factor),
+            ('warm-up end', epochs(warmup, length), peak),
+            ('cosine middle', epochs(warmup, length) + cosine // 2,
+             peak / 2),
+            ('last iteration', epochs(num_epochs, length) - 1,
+             peak * (1 + math.cos(math.pi * (cosine - 1) / cosine)) / 2)]
+
 #: config (relative to configs/) -> (epoch length, [(point, iteration, lr)])
 RECIPES = {
     'simmim/simmim_swin-base-w6_8xb128-amp-coslr-100e_in1k-192px.py':
@@ -94,12 +110,18 @@ RECIPES = {
                      'sgmim-mask0.5', 'sgmim-mask0.7', 'sgmim-randmask',
                      'sgmim-siamese', 'sgmim-transformer')
     },
+    # MAE baselines: mmpretrain's recipe (its 800e warm-up starts at 1e-9)
+    **{
+        f'mae/mae_vit-{arch}-p16_8xb512-amp-coslr-{n}e_in1k.py':
+        (E, mae_pretrain(n, start_factor=1e-9 if n == 800 else 1e-4))
+        for arch in ('small', 'base') for n in (400, 800, 1600)
+    },
     **{
         f'synth/{name}_1xb16-coslr-20e_synthscenes-96px.py':
         (SYNTH_E, SYNTH_PRETRAIN)
         for name in ('simmim_swin-nano-w3', 'sgmim_swin-nano-w3',
                      'sgmim_swinv2-nano-w3', 'sgmim_vit-nano-p16',
-                     'simmim_vit-nano-p16')
+                     'simmim_vit-nano-p16', 'mae_vit-nano-p16')
     },
     # depth: NYUv2 BTS list 24231 images, KITTI Eigen 23158, batch 24
     **{
@@ -183,7 +205,7 @@ RECIPES = {
 LAYER_DECAY_CONSTRUCTORS = ('LayerDecayOptimWrapperConstructor',
                             'LearningRateDecayOptimWrapperConstructor')
 ALL_CONFIGS = sorted(
-    str(p.relative_to(CONFIGS)) for folder in ('sgmim', 'simmim',
+    str(p.relative_to(CONFIGS)) for folder in ('sgmim', 'simmim', 'mae',
                                                'benchmarks', 'synth')
     for p in (CONFIGS / folder).rglob('*.py') if 'studies' not in p.parts)
 
