@@ -184,6 +184,20 @@ RECIPES = {
     'benchmarks/classification/vit-base-p16_8xb128-coslr-100e_in1k.py':
     (IN1K_FT_EPOCH, [('warm-up end', epochs(5, IN1K_FT_EPOCH), 2e-3),
                      ('cosine end', epochs(100, IN1K_FT_EPOCH) - 1, 1e-6)]),
+    # LUT fine-tuning: Table D (blr 2.5e-4 x 1024 / 256, layer decay 0.65)
+    # and the authors' docs (blr 1e-3 x sqrt(1024) / 8, decay 0.75); 5
+    # warm-up epochs from 1e-4 x lr, cosine to 1e-6 (x lr_scale per group)
+    **{
+        f'benchmarks/classification/vit-base-p16_8xb128-{name}-coslr-100e_'
+        'in1k.py': (IN1K_FT_EPOCH, [
+            ('warm-up start', 0, lr * 1e-4),
+            ('warm-up end', epochs(5, IN1K_FT_EPOCH), lr),
+            ('cosine middle', epochs(5, IN1K_FT_EPOCH) +
+             epochs(95, IN1K_FT_EPOCH) // 2, (lr + 1e-6) / 2),
+            ('cosine end', epochs(100, IN1K_FT_EPOCH) - 1, 1e-6)])
+        for name, lr in (('lut', 2.5e-4 * 1024 / 256),
+                         ('lut-docs', 1e-3 * math.sqrt(1024) / 8))
+    },
     'benchmarks/classification/swin-base-w7_8xb256-coslr-100e_in1k.py':
     (IN1K_SWIN_FT_EPOCH, [
         ('warm-up start', 0, 1e-6),
