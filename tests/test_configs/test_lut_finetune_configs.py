@@ -82,7 +82,8 @@ def test_mae_encoder_loads_strictly(tmp_path):
     initialises the fine-tuning ViT with no missing encoder key."""
     init_default_scope('mmpretrain')
     synth = Config.fromfile(str(
-        CONFIGS / 'synth/mae_vit-nano-p16_1xb16-coslr-20e_synthscenes-96px.py'))
+        CONFIGS / 'synth' /
+        'mae_vit-nano-p16_1xb16-coslr-20e_synthscenes-96px.py'))
     mae = MODELS.build(synth.model)
     path = tmp_path / 'epoch_1.pth'
     torch.save({'state_dict': mae.state_dict()}, path)

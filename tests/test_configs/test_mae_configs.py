@@ -20,7 +20,8 @@ SYNTH = CONFIGS / 'synth/mae_vit-nano-p16_1xb16-coslr-20e_synthscenes-96px.py'
 def vit_params(width, depth, patches, patch=16, mlp=4):
     """Encoder parameters of a timm/MAE ViT, counted from its layers: per
     block qkv 3D²+3D, proj D²+D, fc1 mlp·D²+mlp·D, fc2 mlp·D²+D, two LNs
-    4D; patch embedding 3p²·D + D, cls token, pos embed (1+N)·D, final LN."""
+    4D; patch embedding 3p²·D + D, cls token, pos embed (1+N)·D, final
+    LN."""
     d = width
     block = (3 * d * d + 3 * d) + (d * d + d) + 2 * (mlp * d * d) + \
         mlp * d + d + 4 * d
@@ -35,8 +36,8 @@ def test_all_six_baselines_exist():
         for a in ('small', 'base') for n in (400, 800, 1600)}
 
 
-@pytest.mark.parametrize('path', MAE_CONFIGS, ids=[p.stem for p in
-                                                    MAE_CONFIGS])
+@pytest.mark.parametrize('path', MAE_CONFIGS,
+                         ids=[p.stem for p in MAE_CONFIGS])
 def test_recipe(path):
     cfg = Config.fromfile(str(path))
     assert cfg.default_scope == 'mmpretrain'

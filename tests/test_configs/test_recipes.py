@@ -81,6 +81,7 @@ def mae_pretrain(num_epochs, start_factor=1e-4, warmup=40, length=E):
             ('last iteration', epochs(num_epochs, length) - 1,
              peak * (1 + math.cos(math.pi * (cosine - 1) / cosine)) / 2)]
 
+
 #: config (relative to configs/) -> (epoch length, [(point, iteration, lr)])
 RECIPES = {
     'simmim/simmim_swin-base-w6_8xb128-amp-coslr-100e_in1k-192px.py':

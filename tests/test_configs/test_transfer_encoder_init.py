@@ -22,7 +22,7 @@ from sgmim.models.utils import EncoderCheckpointError
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
 TRANSFER_CONFIGS = sorted(CONFIGS.glob('benchmarks/*/*.py')) + [
     p for p in sorted(CONFIGS.glob('synth/*.py'))
-    if not p.name.startswith(('sgmim_', 'simmim_', 'mae_', 'lut_'))
+    if not p.name.startswith(('sgmim_', 'simmim_', 'mae_', 'lut_', 'lut-'))
 ]
 PRETRAIN_CONFIGS = {
     'swin': 'sgmim/sgmim_swin-base-w6_8xb128-amp-coslr-100e_in1k-192px.py',
