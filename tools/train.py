@@ -15,6 +15,7 @@ import project_python  # noqa: F401  before mmengine: may re-run in .venv
 from mmengine.logging import print_log
 
 import sgmim  # noqa: F401  registers components, safe loading, sgmim::
+from sgmim.engine.runners import lr_scaling_rule
 from sgmim.utils.run_config import (add_common_args, build_runner,
                                     leave_distributed, load_config,
                                     set_launcher, set_work_dir)
@@ -31,7 +32,9 @@ def parse_args(argv=None):
                         help='automatic mixed precision')
     parser.add_argument(
         '--auto-scale-lr', action='store_true',
-        help='scale the lr by total batch size / auto_scale_lr.base_batch_size')
+        help='scale the lr by total batch / auto_scale_lr.base_batch_size '
+        "(auto_scale_lr.rule='linear', the default) or by its square root "
+        "(rule='sqrt', LUT's)")
     parser.add_argument('--no-validate', action='store_true',
                         help='skip validation during training')
     return parser.parse_args(argv)
@@ -52,9 +55,15 @@ def apply_amp(cfg) -> None:
 
 
 def apply_auto_scale_lr(cfg, config_path: str) -> None:
+    """Turn ``auto_scale_lr`` on; its ``rule`` (``linear``, default, or
+    ``sqrt``) is checked here, before anything is built."""
     if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
         raise KeyError(f'{config_path}: --auto-scale-lr needs '
                        'auto_scale_lr.base_batch_size in the config')
+    try:
+        lr_scaling_rule(cfg.auto_scale_lr)
+    except ValueError as err:
+        raise ValueError(f'{config_path}: {err}') from None
     cfg.auto_scale_lr.enable = True
 
 

@@ -79,6 +79,23 @@ def lut_points(total_epochs, warmup=40):
              LUT_LR * (1 + math.cos(math.pi * (cosine - 1) / cosine)) / 2)]
 
 
+
+def mae_pretrain(num_epochs, start_factor=1e-4, warmup=40, length=E):
+    """MAE / LUT pre-training (MAE paper Table 8, LUT's main_lut.py): batch
+    4096, blr 1.5e-4, lr = blr·4096/256 = blr·√4096/4 = 2.4e-3, linear
+    warm-up over 40 epochs, then cosine to 0: half the peak midway, and
+    peak·(1 + cos(π(T−1)/T))/2 at the last of its T iterations."""
+    peak = 1.5e-4 * 4096 / 256
+    assert peak == pytest.approx(1.5e-4 * math.sqrt(4096) / 4)
+    cosine = (num_epochs - warmup) * length
+    return [('warm-up start', 0, peak * start_factor),
+            ('warm-up end', epochs(warmup, length), peak),
+            ('cosine middle', epochs(warmup, length) + cosine // 2,
+             peak / 2),
+            ('last iteration', epochs(num_epochs, length) - 1,
+             peak * (1 + math.cos(math.pi * (cosine - 1) / cosine)) / 2)]
+
+
 #: config (relative to configs/) -> (epoch length, [(point, iteration, lr)])
 RECIPES = {
     'simmim/simmim_swin-base-w6_8xb128-amp-coslr-100e_in1k-192px.py':
@@ -108,13 +125,19 @@ RECIPES = {
                      'sgmim-mask0.5', 'sgmim-mask0.7', 'sgmim-randmask',
                      'sgmim-siamese', 'sgmim-transformer')
     },
+    # MAE baselines: mmpretrain's recipe (its 800e warm-up starts at 1e-9)
+    **{
+        f'mae/mae_vit-{arch}-p16_8xb512-amp-coslr-{n}e_in1k.py':
+        (E, mae_pretrain(n, start_factor=1e-9 if n == 800 else 1e-4))
+        for arch in ('small', 'base') for n in (400, 800, 1600)
+    },
     **{
         f'synth/{name}_1xb16-coslr-20e_synthscenes-96px.py':
         (SYNTH_E, SYNTH_PRETRAIN)
         for name in ('simmim_swin-nano-w3', 'sgmim_swin-nano-w3',
                      'sgmim_swinv2-nano-w3', 'sgmim_vit-nano-p16',
                      'simmim_vit-nano-p16', 'lut_vit-nano-p16',
-                     'lut-simmim_vit-nano-p16')
+                     'lut-simmim_vit-nano-p16', 'mae_vit-nano-p16')
     },
     # LUT: 1600 epochs (ViT-S, ViT-B), 400 for the ablations
     **{
@@ -194,6 +217,20 @@ RECIPES = {
     'benchmarks/classification/vit-base-p16_8xb128-coslr-100e_in1k.py':
     (IN1K_FT_EPOCH, [('warm-up end', epochs(5, IN1K_FT_EPOCH), 2e-3),
                      ('cosine end', epochs(100, IN1K_FT_EPOCH) - 1, 1e-6)]),
+    # LUT fine-tuning: Table D (blr 2.5e-4 x 1024 / 256, layer decay 0.65)
+    # and the authors' docs (blr 1e-3 x sqrt(1024) / 8, decay 0.75); 5
+    # warm-up epochs from 1e-4 x lr, cosine to 1e-6 (x lr_scale per group)
+    **{
+        f'benchmarks/classification/vit-base-p16_8xb128-{name}-coslr-100e_'
+        'in1k.py': (IN1K_FT_EPOCH, [
+            ('warm-up start', 0, lr * 1e-4),
+            ('warm-up end', epochs(5, IN1K_FT_EPOCH), lr),
+            ('cosine middle', epochs(5, IN1K_FT_EPOCH) +
+             epochs(95, IN1K_FT_EPOCH) // 2, (lr + 1e-6) / 2),
+            ('cosine end', epochs(100, IN1K_FT_EPOCH) - 1, 1e-6)])
+        for name, lr in (('lut', 2.5e-4 * 1024 / 256),
+                         ('lut-docs', 1e-3 * math.sqrt(1024) / 8))
+    },
     'benchmarks/classification/swin-base-w7_8xb256-coslr-100e_in1k.py':
     (IN1K_SWIN_FT_EPOCH, [
         ('warm-up start', 0, 1e-6),
@@ -215,8 +252,8 @@ RECIPES = {
 LAYER_DECAY_CONSTRUCTORS = ('LayerDecayOptimWrapperConstructor',
                             'LearningRateDecayOptimWrapperConstructor')
 ALL_CONFIGS = sorted(
-    str(p.relative_to(CONFIGS)) for folder in ('sgmim', 'simmim', 'lut',
-                                               'benchmarks', 'synth')
+    str(p.relative_to(CONFIGS))
+    for folder in ('sgmim', 'simmim', 'lut', 'mae', 'benchmarks', 'synth')
     for p in (CONFIGS / folder).rglob('*.py') if 'studies' not in p.parts)
 
 

@@ -5,19 +5,22 @@ independently of :mod:`sgmim.utils.checkpoint_conversion`; the Swin
 patch-merging reorder is checked by running a Microsoft-style
 ``PatchMerging`` against mmpretrain's on the same input.
 """
+import argparse
 import importlib.util
 import re
 
 import pytest
 import torch
 import torch.nn as nn
-from mmpretrain.models import SimMIMSwinTransformer, VisionTransformer
+from mmpretrain.models import (MAEPretrainDecoder, MAEViT, NonLinearNeck,
+                               SimMIMSwinTransformer, VisionTransformer)
 from tool_helpers import TOOLS, run_tool
 
 import sgmim  # noqa: F401
 from sgmim.models.backbones import (SimMIMSwinTransformerV2,
                                     SimMIMVisionTransformer)
 from sgmim.utils.checkpoint_conversion import (ShapeMismatchError,
+                                               UnknownKeysError,
                                                compare_with_target,
                                                convert_published,
                                                extract_backbone)
@@ -150,30 +153,157 @@ def test_swin_round_trip(build, v2, fmt):
     check_merging(model, source, v2)
 
 
-@pytest.mark.parametrize('fmt', ['mae', 'lut'])
-def test_mae_vit_round_trip(fmt):
+def test_mae_vit_round_trip():
     model = tiny_vit(VisionTransformer)
     source, names = random_published(model.state_dict(), ms_vit_key)
     source['mask_token'] = torch.randn(1, 1, 8)  # decoder width
     source['decoder_embed.weight'] = torch.randn(8, 16)
     source['decoder_blocks.0.norm1.weight'] = torch.randn(8)
     source['decoder_pred.weight'] = torch.randn(192, 8)
-    if fmt == 'lut':
-        source = {'student.' + k: v for k, v in source.items()}
-        source['teacher.blocks.0.norm1.weight'] = torch.randn(16)
-        source['projector.0.weight'] = torch.randn(64, 16)
-        source['predictor.0.weight'] = torch.randn(64, 16)
-    converted, dropped = convert_published({'model': source}, fmt)
+    converted, dropped = convert_published({'model': source}, 'mae')
     assert any('decoder_pred' in k for k in dropped)
     model.load_state_dict(converted, strict=True)
-    prefix = 'student.' if fmt == 'lut' else ''
     for published, ours in names.items():
-        torch.testing.assert_close(converted[ours],
-                                   source[prefix + published], rtol=0, atol=0)
+        torch.testing.assert_close(converted[ours], source[published],
+                                   rtol=0, atol=0)
     # our SimMIM ViT only lacks the (fresh) mask token
     missing, unexpected = compare_with_target(converted,
                                               tiny_vit().state_dict())
     assert (missing, unexpected) == (['mask_token'], [])
+
+
+# ---------------------------------------------------------------- LUT
+def tiny_lut():
+    """Our LUT model's parts under their module names: mmpretrain's MAE
+    encoder and decoder, NonLinearNeck projector and predictor (Linear
+    without bias, BN, ReLU, Linear without bias; no last BN)."""
+    mlp = dict(in_channels=16, hid_channels=32, out_channels=16,
+               num_layers=2, with_bias=False, with_last_bn=False,
+               with_last_bias=False, with_avg_pool=False)
+    return nn.ModuleDict(dict(
+        backbone=MAEViT(arch=dict(embed_dims=16, num_layers=2, num_heads=2,
+                                  feedforward_channels=32), img_size=32,
+                        patch_size=8),
+        neck=MAEPretrainDecoder(num_patches=16, patch_size=8, embed_dim=16,
+                                decoder_embed_dim=8, decoder_depth=1,
+                                decoder_num_heads=2),
+        projector=NonLinearNeck(**mlp),
+        predictor=NonLinearNeck(**mlp)))
+
+
+def lut_authors_key(key):
+    """Our LUT key -> the authors' ``models_lut.py`` key (independent)."""
+    part, rest = key.split('.', 1)
+    if part == 'backbone':
+        return ms_vit_key(rest)
+    if part == 'neck':
+        if rest.startswith('ln1.'):
+            return 'decoder_norm.' + rest[len('ln1.'):]
+        if rest.startswith('decoder_blocks.'):
+            index, inner = rest[len('decoder_blocks.'):].split('.', 1)
+            block = ms_vit_key(f'layers.{index}.{inner}')
+            return 'decoder_' + block
+        return rest
+    layer, inner = rest.split('.', 1)
+    index = {'fc0': '0', 'bn0': '1', 'fc1': '3'}[layer]
+    return f'{"head" if part == "projector" else "predictor"}.{index}.{inner}'
+
+
+def lut_checkpoint():
+    """The authors' saved dict (main_lut.py / util/misc.py save_dict) with
+    independent random student and EMA weights."""
+    ours = tiny_lut().state_dict()
+    student, names = random_published(ours, lut_authors_key)
+    ema, _ = random_published(ours, lut_authors_key)
+    assert 'head.1.running_var' in student and 'decoder_norm.bias' in student
+    assert 'decoder_blocks.0.mlp.fc1.weight' in student
+    return dict(model=student,
+                model_ema={'ema.' + k: v for k, v in ema.items()},
+                optimizer={'state': {}, 'param_groups': []}, epoch=3,
+                scaler={'scale': 65536.0}), names
+
+
+@pytest.mark.parametrize('ema', [False, True])
+def test_lut_whole_model_round_trip(ema):
+    checkpoint, names = lut_checkpoint()
+    converted, dropped = convert_published(checkpoint, 'lut', ema=ema)
+    assert dropped == []
+    model = tiny_lut()
+    model.load_state_dict(converted, strict=True)
+    source = ({k[len('ema.'):]: v for k, v in checkpoint['model_ema'].items()}
+              if ema else checkpoint['model'])
+    for published, ours in names.items():
+        torch.testing.assert_close(converted[ours], source[published],
+                                   rtol=0, atol=0)
+
+
+def test_lut_unknown_keys_listed():
+    checkpoint, _ = lut_checkpoint()
+    checkpoint['model']['teacher.blocks.0.norm1.weight'] = torch.zeros(16)
+    checkpoint['model']['head.2.weight'] = torch.zeros(16)
+    with pytest.raises(UnknownKeysError,
+                       match=r'2 keys are not in the LUT layout.*'
+                       r'teacher\.blocks\.0\.norm1\.weight, head\.2\.weight'):
+        convert_published(checkpoint, 'lut')
+    checkpoint, _ = lut_checkpoint()
+    checkpoint['model_ema']['blocks.0.norm1.weight'] = torch.zeros(16)
+    with pytest.raises(UnknownKeysError, match="lack the 'ema.' prefix: "
+                       r'blocks\.0\.norm1\.weight$'):
+        convert_published(checkpoint, 'lut', ema=True)
+    del checkpoint['model_ema']
+    with pytest.raises(KeyError, match='no model_ema entry'):
+        convert_published(checkpoint, 'lut', ema=True)
+    with pytest.raises(ValueError, match='ema=True needs format lut'):
+        convert_published(checkpoint, 'mae', ema=True)
+
+
+def test_convert_published_tool_lut(tmp_path):
+    """As a user runs it on the authors' file (with its argparse ``args``):
+    the whole model comes out under our module names, and the encoder
+    initialises a fine-tuning ViT through ``prefix='backbone.'``."""
+    checkpoint, _ = lut_checkpoint()
+    checkpoint['args'] = argparse.Namespace(model='lut_vit_base_patch16',
+                                            blr=1.5e-4, w_bc=0.25)
+    src = tmp_path / 'checkpoint-1599.pth'
+    torch.save(checkpoint, src)
+    config = tmp_path / 'target.py'
+    config.write_text(
+        "model = dict(backbone=dict(type='MAEViT', arch=dict(embed_dims=16, "
+        "num_layers=2, num_heads=2, feedforward_channels=32), img_size=32, "
+        "patch_size=8))\n")
+    tool = load_tool('convert_published')
+    for ema in (False, True):
+        dst = tmp_path / f'lut_{ema}.pth'
+        args = [src, dst, '--format', 'lut', '--config', config,
+                *(['--ema'] if ema else [])]
+        if ema:  # once as a user runs it, once in-process
+            run_tool('model_converters/convert_published.py', *args,
+                     cwd=tmp_path)
+        else:
+            tool.main([str(a) for a in args])
+        out = load_checkpoint_file(str(dst))
+        assert out['meta']['entry'] == ('model_ema' if ema else 'model')
+        tiny_lut().load_state_dict(out['state_dict'], strict=True)
+        entry = checkpoint['model_ema' if ema else 'model']
+        prefix = 'ema.' if ema else ''
+        torch.testing.assert_close(out['state_dict']['projector.bn0.weight'],
+                                   entry[prefix + 'head.1.weight'])
+        vit = VisionTransformer(
+            arch=dict(embed_dims=16, num_layers=2, num_heads=2,
+                      feedforward_channels=32), img_size=32, patch_size=8,
+            init_cfg=dict(type='Pretrained', checkpoint=str(dst),
+                          prefix='backbone.'))
+        vit.init_weights()
+        torch.testing.assert_close(vit.layers[1].ffn.layers[1].weight,
+                                   entry[prefix + 'blocks.1.mlp.fc2.weight'])
+    for extra, message in (
+            (['--format', 'mae', '--ema'], '--ema applies to --format lut'),
+            (['--format', 'lut', '--out-prefix', ''],
+             '--out-prefix does not apply to --format lut')):
+        with pytest.raises(SystemExit, match=message):
+            tool.main([str(src), str(tmp_path / 'x.pth'), *extra, '--arch',
+                       'vit-base'])
+    assert not (tmp_path / 'x.pth').exists()
 
 
 def test_simmim_vit_qv_bias_merged():

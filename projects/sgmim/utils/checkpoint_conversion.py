@@ -10,15 +10,17 @@ Target layouts are those of mmpretrain's ``SimMIMSwinTransformer``, our
 ``sgmim``     SG-MIM authors' code (SimMIM plus the guidance branch): only
               ``encoder.*`` is kept, then as ``simmim``.
 ``mae``       Official MAE ViT (``model``: ``blocks.*``, ``decoder_*``).
-``lut``       LUT (MAE-based): MAE encoder keys of the student; teacher /
-              momentum encoder, projector and predictor are dropped.
+``lut``       LUT authors' code (``model`` or ``model_ema``: MAE encoder and
+              decoder, ``head`` / ``predictor`` MLPs): the whole model, as
+              ``backbone.*``, ``neck.*``, ``projector.*``, ``predictor.*``.
 ============  ==============================================================
 
 Every converter returns ``(state_dict, dropped)``: the converted tensors and
-the source keys deliberately left out (decoders, guidance branch, teacher,
+the source keys deliberately left out (decoders, guidance branch,
 classification heads, ``attn_mask`` buffers). Source keys a converter does
 not know are passed through unchanged, so :func:`compare_with_target`
-reports them as *unexpected*.
+reports them as *unexpected*; ``lut``, whose layout is fully known, refuses
+them (:class:`UnknownKeysError`).
 
 Patch merging: Microsoft's ``PatchMerging`` concatenates the four 2×2
 neighbours as ``[x(0,0), x(1,0), x(0,1), x(1,1)]`` channel blocks; mmpretrain's
@@ -44,13 +46,40 @@ StateDict = Dict[str, torch.Tensor]
 
 SOURCE_FORMATS = ('simmim', 'sgmim', 'mae', 'lut')
 
-#: Top-level prefixes of LUT checkpoints that are not the student encoder.
-LUT_DROP_PREFIXES = ('teacher', 'teacher_encoder', 'momentum_encoder',
-                     'target_encoder', 'ema_encoder', 'projector',
-                     'predictor', 'momentum_projector', 'teacher_projector',
-                     'target_projector')
-#: Prefixes under which LUT code may keep the student encoder.
-LUT_STUDENT_PREFIXES = ('student.', 'encoder.', 'online_encoder.')
+#: The authors' LUT heads (``nn.Sequential`` of Linear, BN, ReLU, Linear:
+#: indices 0, 1, 3) -> the modules of our ``LUT`` model (mmpretrain
+#: ``NonLinearNeck``: ``fc0``, ``bn0``, ``fc1``). Adjust here if the model's
+#: module names change.
+LUT_HEADS = {'head': 'projector', 'predictor': 'predictor'}
+LUT_HEAD_LAYERS = {'0': 'fc0', '1': 'bn0', '3': 'fc1'}
+#: Where the parts of our ``LUT`` model live (mmpretrain's ``MAE`` names).
+LUT_ENCODER_PREFIX, LUT_DECODER_PREFIX = 'backbone.', 'neck.'
+#: The prefix of the keys of the authors' ``model_ema`` entry.
+LUT_EMA_PREFIX = 'ema.'
+
+_W_B = r'\.(weight|bias)'
+_TIMM_BLOCK = (r'\d+\.(norm1|norm2|attn\.qkv|attn\.proj|mlp\.fc1|mlp\.fc2)'
+               + _W_B)
+_BN = r'\.(weight|bias|running_mean|running_var|num_batches_tracked)'
+#: Every key of the authors' LUT state dict (``models_lut.py``), by part.
+LUT_KEY_PATTERNS = {
+    'encoder': re.compile('(?:' + '|'.join([
+        r'patch_embed\.proj' + _W_B, r'cls_token', r'pos_embed',
+        r'blocks\.' + _TIMM_BLOCK, r'norm' + _W_B]) + ')$'),
+    'decoder': re.compile('(?:' + '|'.join([
+        r'decoder_embed' + _W_B, r'mask_token', r'decoder_pos_embed',
+        r'decoder_blocks\.' + _TIMM_BLOCK, r'decoder_norm' + _W_B,
+        r'decoder_pred' + _W_B]) + ')$'),
+    'heads': re.compile(r'(head|predictor)\.([03]\.weight|1' + _BN + ')$'),
+}
+
+
+class UnknownKeysError(KeyError):
+    """A published checkpoint holds keys its format does not define."""
+
+    def __str__(self) -> str:  # the message, not KeyError's repr of it
+        return str(self.args[0]) if self.args else ''
+
 
 #: Named targets for ``--arch``: ``<family>-<mmpretrain arch>``.
 TARGET_FAMILIES = {
@@ -388,25 +417,59 @@ def convert_mae(state_dict: StateDict) -> Tuple[StateDict, list]:
     return convert_vit(state_dict, drop=('mask_token', 'decoder_'))
 
 
+def _lut_decoder_key(key: str) -> str:
+    """MAE decoder key -> mmpretrain ``MAEPretrainDecoder`` key."""
+    block = re.match(r'decoder_blocks\.(\d+)\.(.+)$', key)
+    if block:
+        return f'decoder_blocks.{block.group(1)}.' + _vit_block_key(
+            block.group(2))
+    if key.startswith('decoder_norm.'):
+        return 'ln1.' + key[len('decoder_norm.'):]
+    return key  # decoder_embed, mask_token, decoder_pos_embed, decoder_pred
+
+
+def _lut_head_key(key: str) -> str:
+    """``head.<i>.*`` / ``predictor.<i>.*`` -> our projector / predictor."""
+    module, index, rest = key.split('.', 2)
+    return f'{LUT_HEADS[module]}.{LUT_HEAD_LAYERS[index]}.{rest}'
+
+
 def convert_lut(state_dict: StateDict) -> Tuple[StateDict, list]:
-    """LUT (MAE-based): drop the teacher / momentum encoder, projector and
-    predictor (:data:`LUT_DROP_PREFIXES`); strip a student prefix
-    (:data:`LUT_STUDENT_PREFIXES`) when the encoder lives under one; then as
-    :func:`convert_mae`."""
-    student, dropped = OrderedDict(), []
+    """The authors' LUT model (``naver-ai/lut`` ``models_lut.py``, timm/MAE
+    names) to the layout of our whole ``LUT`` model:
+
+    - encoder (``patch_embed``, ``cls_token``, ``pos_embed``, ``blocks.i``,
+      ``norm``) -> ``backbone.*`` as :func:`convert_vit`;
+    - decoder (``decoder_embed``, ``mask_token``, ``decoder_pos_embed``,
+      ``decoder_blocks.i``, ``decoder_norm`` -> ``ln1``, ``decoder_pred``)
+      -> ``neck.*``, blocks with the encoder's sub-mapping;
+    - ``head.{0,1,3}`` / ``predictor.{0,1,3}`` -> ``projector`` /
+      ``predictor`` (:data:`LUT_HEADS`, :data:`LUT_HEAD_LAYERS`).
+
+    Nothing is dropped; the teacher is not part of the authors' ``model``
+    entry (its weights are ``model_ema``: :func:`convert_published` with
+    ``ema=True``).
+
+    Raises:
+        UnknownKeysError: keys outside :data:`LUT_KEY_PATTERNS`, all listed.
+    """
+    unknown = [k for k in state_dict
+               if not any(p.match(k) for p in LUT_KEY_PATTERNS.values())]
+    if unknown:
+        raise UnknownKeysError(
+            f'{len(unknown)} keys are not in the LUT layout (timm/MAE '
+            'encoder, MAE decoder, head / predictor MLPs): ' +
+            ', '.join(unknown))
+    parts = {name: OrderedDict() for name in LUT_KEY_PATTERNS}
     for key, value in state_dict.items():
-        if _matches(key.split('.', 1)[0], LUT_DROP_PREFIXES):
-            dropped.append(key)
-        else:
-            student[key] = value
-    if not any(k.startswith('blocks.') for k in student):
-        for prefix in LUT_STUDENT_PREFIXES:
-            if any(k.startswith(prefix + 'blocks.') for k in student):
-                inside, outside = _split_prefix(student, prefix)
-                student, dropped = inside, dropped + outside
-                break
-    out, more = convert_mae(student)
-    return out, dropped + more
+        name = next(n for n, p in LUT_KEY_PATTERNS.items() if p.match(key))
+        parts[name][key] = value
+    encoder, _ = convert_vit(parts['encoder'])
+    out = add_prefix(encoder, LUT_ENCODER_PREFIX)
+    out.update((LUT_DECODER_PREFIX + _lut_decoder_key(k), v)
+               for k, v in parts['decoder'].items())
+    out.update((_lut_head_key(k), v) for k, v in parts['heads'].items())
+    return out, []
 
 
 CONVERTERS = {
@@ -417,11 +480,32 @@ CONVERTERS = {
 }
 
 
-def convert_published(checkpoint: dict, fmt: str) -> Tuple[StateDict, list]:
+def convert_published(checkpoint: dict, fmt: str,
+                      ema: bool = False) -> Tuple[StateDict, list]:
     """Convert a loaded published checkpoint of format ``fmt`` (one of
-    :data:`SOURCE_FORMATS`) to our backbone layout (no ``backbone.``)."""
+    :data:`SOURCE_FORMATS`) to our layout: the backbone without
+    ``backbone.``, except ``lut``, whose whole model comes with its module
+    prefixes (:func:`convert_lut`).
+
+    Args:
+        ema (bool): ``lut`` only: convert the ``model_ema`` entry (keys
+            prefixed ``ema.``) instead of ``model``. Defaults to False.
+    """
     if fmt not in CONVERTERS:
         raise ValueError(f'unknown format {fmt!r}; choose from '
                          f'{SOURCE_FORMATS}')
+    if ema and fmt != 'lut':
+        raise ValueError(f'ema=True needs format lut, got {fmt!r}')
+    if ema:
+        if not isinstance(checkpoint.get('model_ema'), dict):
+            raise KeyError('no model_ema entry (trained without '
+                           f'--model-ema?); entries: {list(checkpoint)}')
+        state_dict = unwrap_state_dict(checkpoint['model_ema'], ())
+        outside = [k for k in state_dict if not k.startswith(LUT_EMA_PREFIX)]
+        if outside:
+            raise UnknownKeysError(
+                f'{len(outside)} model_ema keys lack the '
+                f'{LUT_EMA_PREFIX!r} prefix: ' + ', '.join(outside))
+        return CONVERTERS[fmt](strip_prefix(state_dict, LUT_EMA_PREFIX))
     return CONVERTERS[fmt](unwrap_state_dict(checkpoint, ('model',
                                                           'state_dict')))

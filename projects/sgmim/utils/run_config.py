@@ -103,7 +103,26 @@ def leave_distributed() -> None:
 
 
 def build_runner(cfg: Config) -> Runner:
-    """Build the config's runner (``runner_type`` if given)."""
-    if 'runner_type' in cfg:
-        return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+    """Build the config's runner: ``runner_type`` if given, else
+    :class:`~sgmim.engine.runners.LRScalingRunner` (mmengine's ``Runner``
+    with ``auto_scale_lr.rule``).
+
+    Raises:
+        ValueError: ``auto_scale_lr.rule`` is unknown, or is not
+            ``'linear'`` while ``runner_type`` names a runner that would
+            ignore it.
+    """
+    from sgmim.engine.runners import LRScalingRunner, lr_scaling_rule
+    auto_scale_lr = cfg.get('auto_scale_lr')
+    rule = lr_scaling_rule(auto_scale_lr)
+    if 'runner_type' not in cfg:
+        return LRScalingRunner.from_cfg(cfg)
+    runner_cls = RUNNERS.get(cfg.runner_type)
+    if (rule != 'linear' and (auto_scale_lr or {}).get('enable', False)
+            and not (isinstance(runner_cls, type)
+                     and issubclass(runner_cls, LRScalingRunner))):
+        raise ValueError(
+            f'auto_scale_lr.rule={rule!r} needs a runner derived from '
+            f'LRScalingRunner; runner_type={cfg.runner_type!r} scales '
+            'linearly')
+    return RUNNERS.build(cfg)
