@@ -40,6 +40,9 @@ def test_recipe_is_the_authors(path):
             cfg.optim_wrapper.type) == ('AdamW', (0.9, 0.95), 0.05,
                                         'AmpOptimWrapper')
     assert optimizer.lr == pytest.approx(1.5e-4 * math.sqrt(batch) / 4)
+    # --auto-scale-lr keeps the square-root rule at another batch
+    assert cfg.auto_scale_lr == dict(base_batch_size=4096, rule='sqrt')
+    assert cfg.runner_type == 'LRScalingRunner'
     assert model.context_loss_weight == expected_weight(path.name)
     assert model.teacher_covers == ('all' if 'teacherall' in path.name else
                                     'encoder_projector')

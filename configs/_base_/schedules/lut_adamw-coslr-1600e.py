@@ -4,9 +4,9 @@
 # then a half cosine to 0 (their min_lr default), per iteration.
 # lr = blr * sqrt(total batch) / 4 with blr = 1.5e-4 (their square-root
 # scaling; MAE's linear rule blr * batch / 256 gives the same 2.4e-3 only at
-# batch 4096). The value is written out here: mmengine's auto_scale_lr would
-# scale it linearly (the square-root mode of --auto-scale-lr is issue 10
-# item 5's).
+# batch 4096). The value is written out for 4096; `--auto-scale-lr` rescales
+# it by sqrt(real batch / 4096) (auto_scale_lr.rule='sqrt', carried by
+# LRScalingRunner to any tools/train.py), not mmengine's linear rule.
 # No weight decay for 1-D parameters (LayerNorm, BatchNorm, biases), the
 # position embedding and the tokens: mmpretrain's MAE list plus 'bn'. The
 # authors' timm add_weight_decay spares only 1-D parameters (their cls and
@@ -49,3 +49,5 @@ param_scheduler = [
         convert_to_iter_based=True)
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+auto_scale_lr = dict(base_batch_size=total_batch_size, rule='sqrt')
+runner_type = 'LRScalingRunner'
