@@ -283,3 +283,132 @@ def test_tool_cfg_options_are_checked():
     assert cfg.optim_wrapper.foo.bar == 1
     args = bmtool.parse_args(['--cfg-options', '+optim_wrapper.foo.bar=1'])
     assert args.cfg_options == {'+optim_wrapper.foo.bar': 1}
+
+
+# -- LUT against MAE: two views against one image batch -------------------
+MAE = str(CONFIGS /
+          'synth/mae_vit-nano-p16_1xb16-coslr-20e_synthscenes-96px.py')
+LUT = str(CONFIGS /
+          'synth/lut_vit-nano-p16_1xb16-coslr-20e_synthscenes-96px.py')
+TEACHER_ROWS = ('teacher EMA update', 'teacher forward (full views, no grad)')
+
+
+@pytest.fixture(autouse=True)
+def _restore_max_iters():
+    """build_model publishes a nominal max_iters (LUT's momentum schedule
+    reads it); other tests see MessageHub as it was."""
+    from mmengine.logging import MessageHub
+    hub = MessageHub.get_current_instance()
+    had = 'max_iters' in hub.runtime_info
+    previous = hub.runtime_info.get('max_iters')
+    yield
+    if had:
+        hub.update_info('max_iters', previous)
+    else:
+        hub.runtime_info.pop('max_iters', None)
+
+
+def test_batch_spec_dispatches_on_the_pipeline():
+    vit_b = {name: bm.load_config(str(CONFIGS / path)) for name, path in (
+        ('MAE', 'mae/mae_vit-base-p16_8xb512-amp-coslr-1600e_in1k.py'),
+        ('LUT', 'lut/lut_vit-base-p16_8xb512-amp-coslr-1600e_in1k.py'))}
+    # MAE ViT-B names no img_size: the pipeline's 224 px crop
+    assert bm.batch_spec(vit_b['MAE']) == dict(
+        kind='image', img_size=224, num_views=1, mask_ratio=0.75)
+    assert bm.batch_spec(vit_b['LUT']) == dict(
+        kind='views', img_size=224, num_views=2, mask_ratio=0.75)
+    assert bm.batch_spec(bm.load_config(MAE))['img_size'] == 96
+    assert bm.batch_spec(bm.load_config(LUT))['kind'] == 'views'
+    assert bm.batch_spec(bm.load_config(SGMIM)) == dict(
+        kind='masked', **bm.mask_settings(bm.load_config(SGMIM)))
+
+
+def test_pair_batches_fit_each_algorithm():
+    cfgs = [bm.load_config(MAE), bm.load_config(LUT)]
+    (mae, lut), specs = bm.pair_batches(cfgs, 3)
+    assert [s['kind'] for s in specs] == ['image', 'views']
+    images, samples = mae
+    assert isinstance(images, torch.Tensor)
+    assert images.shape == (3, 3, 96, 96) and len(samples) == 3
+    views, samples = lut
+    assert isinstance(views, list) and len(views) == 2 and len(samples) == 3
+    assert all(v.shape == (3, 3, 96, 96) for v in views)
+    assert torch.equal(views[0], images)  # MAE's images are LUT's view 1
+    assert not torch.equal(views[0], views[1])
+    # SimMIM and SG-MIM still share one masked batch
+    (a, b), _ = bm.pair_batches(
+        [bm.load_config(SIMMIM), bm.load_config(SGMIM)], 2)
+    assert torch.equal(a[0], b[0]) and a[1][0].mask.shape == (24, 24)
+
+
+def test_lut_iteration_updates_the_teacher_without_autograd():
+    model, cfg = bm.build_model(LUT)
+    batch = bm.config_batch(cfg, 2)
+    run = bm.TrainingRun(model, bm.build_optim_wrapper(model, cfg), batch)
+    before = model.teacher.module.backbone.layers[0].ffn.layers[1].weight
+    before = before.detach().clone()
+    bm.train_iteration(*run)  # first update: copy of the student
+    bm.train_iteration(*run)  # second: an EMA step towards the trained one
+    assert int(model.teacher.steps) == 2
+    after = model.teacher.module.backbone.layers[0].ffn.layers[1].weight
+    assert not torch.equal(before, after)
+    assert all(p.grad is None and not p.requires_grad
+               for p in model.teacher.parameters())
+    targets = model.teacher_targets(*batch[0])
+    assert all(t.grad_fn is None and not t.requires_grad for t in targets)
+
+
+def test_lut_mae_pair_and_markdown():
+    result = bm.benchmark_pair(MAE, LUT, batch_size=2, iters=2, warmup=1,
+                               breakdown_iters=1, progress=False)
+    assert result['names'] == ('MAE', 'LUT')
+    assert [result['batches'][n]['kind'] for n in ('MAE', 'LUT')] == [
+        'image', 'views']
+    models = result['models']
+    # the teacher (a copy of encoder + projector) is counted in the
+    # parameters, not among the trained ones; both models also hold MAE's
+    # fixed sin-cos position embeddings
+    frozen = {n: models[n]['params'] - models[n]['trainable'] for n in models}
+    lut_model, _ = bm.build_model(LUT)
+    copied = sum(p.numel() for name in ('backbone', 'projector')
+                 for p in getattr(lut_model, name).parameters())
+    assert frozen['LUT'] == frozen['MAE'] + copied
+    assert frozen['MAE'] == sum(
+        p.numel() for p in lut_model.parameters() if not p.requires_grad
+        and p.data_ptr() not in {
+            q.data_ptr() for q in lut_model.teacher.parameters()})
+    assert models['LUT']['flops'] > models['MAE']['flops'] > 0
+    lut, mae = models['LUT']['breakdown'], models['MAE']['breakdown']
+    encoder = 'encoder (student, both views)'
+    assert encoder in lut and 'encoder' not in lut and 'encoder' in mae
+    for row in TEACHER_ROWS + (encoder, 'projector', 'predictor'):
+        assert lut[row]['forward'] > 0, row
+    for row in TEACHER_ROWS:  # no backward through the teacher
+        assert lut[row]['backward'] == 0 and row not in mae
+    machine = bm.machine_info('cpu', torch.get_num_threads())
+    text = bm.format_markdown(result, 'nano', machine, 'python x.py',
+                              target=1.15)
+    assert 'Target LUT ≤ 1.15× MAE' in text
+    assert ('Batch 2: MAE one 96 px image batch, masks drawn by the model '
+            '(ratio 0.75); LUT 2 views of 96 px') in text
+    assert f'| {encoder}, vs MAE: encoder |' in text
+    for row in TEACHER_ROWS:
+        assert f'| {row} |' in text
+
+
+def test_tool_writes_the_lut_mae_section(tmp_path):
+    out = tmp_path / 'benchmarks.md'
+    proc = run_tool('analysis_tools/benchmark_pretrain.py', '--pairs',
+                    'mae-lut-synth-nano-96', '--batch-size', '2', '--iters',
+                    '2', '--warmup', '1', '--breakdown-iters', '1',
+                    '--device', 'cpu', '--threads', '1', '--timer', 'cpu',
+                    '--out', out, '--no-progress', cwd=tmp_path)
+    text = out.read_text()
+    assert text.count(
+        '<!-- BEGIN benchmark_pretrain:mae-lut-synth-nano-96 -->') == 1
+    assert 'configs/synth/lut_vit-nano-p16' in text
+    assert 'Target LUT ≤ 1.15× MAE' in text  # the pair's own target
+    assert '| **LUT / MAE** |' in proc.stdout
+    assert bmtool.PAIRS['mae-lut-vit-base-224'][3] == 1.15
+    assert all(bmtool.PAIRS[name][3] == 1.10 for name in (
+        'swin-base-192', 'swinv2-base-192', 'vit-base-224', 'synth-nano-96'))

@@ -1,19 +1,24 @@
-"""Training time and peak memory of SG-MIM against SimMIM, in one process.
+"""Training time and peak memory of a pre-training method against its
+baseline (SG-MIM vs SimMIM, LUT vs MAE), in one process.
 
     python tools/analysis_tools/benchmark_pretrain.py
-        [--pairs swin-base-192 swinv2-base-192 vit-base-224 synth-nano-96]
+        [--pairs swin-base-192 swinv2-base-192 vit-base-224 synth-nano-96
+                 mae-lut-vit-base-224 mae-lut-synth-nano-96]
         [--pair BASELINE CANDIDATE]
         [--batch-size N [N ...]] [--iters N [N ...]] [--warmup N]
         [--device cpu|cuda] [--amp] [--threads N] [--timer wall|cpu]
-        [--breakdown-iters N] [--target 1.10] [--cfg-options k=v ...]
+        [--breakdown-iters N] [--target R] [--cfg-options k=v ...]
         [--out docs/benchmarks.md] [--json FILE]
 
 Both models of a pair are built from their configs and trained on the same
-synthetic batch (normalised images, SG-MIM masks at the config's ratio,
-structure maps) with the config's optimizer; their iterations alternate
-(A B, B A, ...). The report (median and IQR of ms/iter, the SG-MIM / SimMIM
-ratio against the 1.10x target, peak memory, parameters, a per-component
-profile) is printed and written to ``--out``, where it replaces only the
+synthetic data, shaped as each algorithm takes it (SimMIM / SG-MIM:
+normalised images, SG-MIM masks at the config's ratio, structure maps; MAE:
+the images; LUT: two views, the first being MAE's images), with the
+config's optimizer; their iterations alternate (A B, B A, ...). The report
+(median and IQR of ms/iter, the candidate / baseline ratio against the
+pair's target: 1.10x for SG-MIM / SimMIM, 1.15x for LUT / MAE; peak memory,
+parameters, a per-component profile) is printed and written to ``--out``,
+where it replaces only the
 pair's own section (between ``<!-- BEGIN benchmark_pretrain:NAME -->`` and
 ``<!-- END ... -->``; NAME gets ``-cuda`` or ``-cuda-amp`` for GPU runs).
 ``--cfg-options`` changes both configs of every pair alike. ``--batch-size`` and ``--iters`` take one value for
@@ -30,32 +35,44 @@ from sgmim.benchmarking import benchmark
 from sgmim.utils.cfg_options import (RULES_HELP, CfgOptionsAction,
                                      merge_cfg_options)
 
+# name: (title, baseline config, candidate config, time-ratio target)
 PAIRS = {
     'swin-base-192': (
         'Swin-B, 192 px',
         'configs/simmim/simmim_swin-base-w6_8xb128-amp-coslr-100e_in1k-'
         '192px.py',
         'configs/sgmim/sgmim_swin-base-w6_8xb128-amp-coslr-100e_in1k-'
-        '192px.py'),
+        '192px.py', 1.10),
     'swinv2-base-192': (
         'SwinV2-B, 192 px',
         'configs/simmim/simmim_swinv2-base-w12_8xb128-amp-coslr-100e_in1k-'
         '192px.py',
         'configs/sgmim/sgmim_swinv2-base-w12_8xb128-amp-coslr-100e_in1k-'
-        '192px.py'),
+        '192px.py', 1.10),
     'vit-base-224': (
         'ViT-B/16, 224 px',
         'configs/simmim/simmim_vit-base-p16_8xb128-amp-step-800e_in1k-'
         '224px.py',
         'configs/sgmim/sgmim_vit-base-p16_8xb128-amp-step-800e_in1k-'
-        '224px.py'),
+        '224px.py', 1.10),
     'synth-nano-96': (
         'Swin-nano (synth configs), 96 px',
         'configs/synth/simmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-'
         '96px.py',
         'configs/synth/sgmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-'
-        '96px.py'),
+        '96px.py', 1.10),
+    'mae-lut-vit-base-224': (
+        'LUT vs MAE, ViT-B/16, 224 px',
+        'configs/mae/mae_vit-base-p16_8xb512-amp-coslr-1600e_in1k.py',
+        'configs/lut/lut_vit-base-p16_8xb512-amp-coslr-1600e_in1k.py', 1.15),
+    'mae-lut-synth-nano-96': (
+        'LUT vs MAE, ViT-nano/16 (synth configs), 96 px',
+        'configs/synth/mae_vit-nano-p16_1xb16-coslr-20e_synthscenes-96px.py',
+        'configs/synth/lut_vit-nano-p16_1xb16-coslr-20e_synthscenes-96px.py',
+        1.15),
 }
+# target of a --pair, by the candidate's model type (default 1.10)
+TARGETS = {'LUT': 1.15, 'LUTSimMIM': 1.15}
 SECTION = 'benchmark_pretrain'
 TOOL = 'tools/analysis_tools/benchmark_pretrain.py'
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -73,8 +90,9 @@ def config_path(path):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
-        description='Per-iteration training time and peak memory of SG-MIM '
-        'vs SimMIM (same backbone and batch, one process)')
+        description='Per-iteration training time and peak memory of a '
+        'pre-training method vs its baseline (SG-MIM vs SimMIM, LUT vs MAE; '
+        'same backbone and batch, one process)')
     parser.add_argument(
         '--pairs', nargs='*', choices=sorted(PAIRS), default=None,
         help=f'built-in config pairs (default: all: {", ".join(PAIRS)})')
@@ -109,8 +127,9 @@ def parse_args(argv=None):
         '--cfg-options', nargs='+', action=CfgOptionsAction, default=None,
         help='override settings of both configs of every pair, e.g. '
         f'optim_wrapper.optimizer.fused=True ({RULES_HELP})')
-    parser.add_argument('--target', type=float, default=1.10,
-                        help='time ratio target (default: 1.10)')
+    parser.add_argument('--target', type=float, default=None,
+                        help='time ratio target for every pair (default: '
+                        'the pair\'s: 1.10 SG-MIM / SimMIM, 1.15 LUT / MAE)')
     parser.add_argument('--out', default=None,
                         help='markdown file whose section to rewrite, e.g. '
                         'docs/benchmarks.md (default: print only)')
@@ -128,13 +147,14 @@ def parse_args(argv=None):
 
 
 def selected_pairs(args):
-    """[(name, title, baseline, candidate)] in the order given."""
+    """[(name, title, baseline, candidate, target)] in the order given;
+    a --pair's target is None (from its candidate's model type)."""
     names = args.pairs if args.pairs is not None else (
         [] if args.pair else list(PAIRS))
     pairs = [(name, *PAIRS[name]) for name in names]
     for baseline, candidate in args.pair:
         name = osp.splitext(osp.basename(candidate))[0]
-        pairs.append((name, name, baseline, candidate))
+        pairs.append((name, name, baseline, candidate, None))
     if not pairs:
         raise SystemExit('no pair selected')
     return pairs
@@ -163,6 +183,8 @@ def reproduce_command(args, name, baseline, candidate, batch_size, iters):
     cmd += ['--threads', str(args.threads)]
     if args.timer != 'wall':
         cmd += ['--timer', args.timer]
+    if getattr(args, 'target', None) is not None:
+        cmd += ['--target', str(args.target)]
     if args.breakdown_iters != 3:
         cmd += ['--breakdown-iters', str(args.breakdown_iters)]
     if args.cfg_options:
@@ -178,6 +200,15 @@ def section_name(args, name):
     if args.device == 'cpu':
         return name
     return f'{name}-{args.device}' + ('-amp' if args.amp else '')
+
+
+def pair_target(args, target, candidate_cfg):
+    """--target, else the pair's, else by the candidate's model type."""
+    if args.target is not None:
+        return args.target
+    if target is not None:
+        return target
+    return TARGETS.get(str(candidate_cfg.model.type).split('.')[-1], 1.10)
 
 
 def load_pair_config(path, cfg_options):
@@ -199,10 +230,11 @@ def main(argv=None):
     iters = per_pair(args.iters, len(pairs), '--iters')
     machine = benchmark.machine_info(args.device, args.threads, args.amp)
     raw = {}
-    for (name, title, baseline, candidate), batch_size, n in zip(
+    for (name, title, baseline, candidate, target), batch_size, n in zip(
             pairs, batch_sizes, iters):
         configs = [load_pair_config(path, args.cfg_options)
                    for path in (baseline, candidate)]
+        target = pair_target(args, target, configs[1])
         if batch_size is None:
             batch_size = configs[0].train_dataloader.batch_size
         print(f'\n{title}: batch {batch_size}, {n} iterations, '
@@ -219,7 +251,7 @@ def main(argv=None):
         command = reproduce_command(args, name, baseline, candidate,
                                     batch_size, n)
         body = benchmark.format_markdown(result, title, machine, command,
-                                         target=args.target)
+                                         target=target)
         print('\n' + body)
         if args.out:
             benchmark.write_section(

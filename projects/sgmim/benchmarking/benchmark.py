@@ -4,7 +4,7 @@ The functions behind ``tools/analysis_tools/benchmark_pretrain.py``::
 
     model, cfg = build_model('configs/sgmim/....py')
     wrapper = build_optim_wrapper(model, cfg)
-    batch = synthetic_batch(4, **mask_settings(cfg))
+    batch = config_batch(cfg, 4)  # the batch this algorithm takes
     runs = {'SG-MIM': TrainingRun(model, wrapper, batch), ...}
     times = time_training_iterations(runs, iters=20, warmup=3)
     memory = peak_memory(model, wrapper, batch)
@@ -15,6 +15,13 @@ pre-processing: ``model.loss`` on a batch of already normalised images, the
 sum of the loss dict (``parse_losses``), backward, and the optimizer
 wrapper's step (the config's AdamW, parameter groups and gradient clipping)
 and ``zero_grad``. The data pipeline is not timed.
+
+The synthetic batch follows the config's training pipeline
+(:func:`batch_spec`, the one place that decides it): a multi-view pipeline
+(``MultiView``, LUT) gives ``inputs`` as a list of views; a pipeline with a
+mask generator (SimMIM, SG-MIM) one image batch with the generator's masks
+and structure maps; any other (MAE, whose encoder draws its own masks) one
+image batch.
 """
 import copy
 import logging
@@ -39,7 +46,8 @@ from torch.autograd import DeviceType
 from sgmim.utils.mask_generator_config import find_mask_generator
 
 PHASES = ('forward', 'backward', 'step')
-Batch = Tuple[torch.Tensor, list]
+# inputs (one image batch, or a list of views) and the data samples
+Batch = Tuple[Union[torch.Tensor, List[torch.Tensor]], list]
 
 # (module name, label) of the components profiled by profile_breakdown;
 # names absent from a model are skipped.
@@ -51,7 +59,23 @@ COMPONENTS = (
     ('guidance_neck', 'fusion (cross-attention + MLP)'),
     ('structure_neck', 'structure decoder'),
     ('structure_head.loss_module', 'structure loss'),
+    ('projector', 'projector'),
+    ('predictor', 'predictor'),
+    ('context_loss', 'context loss'),
 )
+# (method of the model, label, the baseline's label it is compared with):
+# work that a model runs in its own methods rather than in a component's
+# ``forward``, profiled when the model has the method. LUT runs its
+# student encoder through ``encode`` (both views, against MAE's encoder on
+# one), updates its EMA teacher, and runs the teacher on the full views
+# (the teacher's encoder pass inside ``teacher_targets`` counts there).
+METHOD_COMPONENTS = (
+    ('encode', 'encoder (student, both views)', 'encoder'),
+    ('update_teacher', 'teacher EMA update', None),
+    ('teacher_targets', 'teacher forward (full views, no grad)', None),
+)
+_METHOD_PREFIX = 'method:'
+
 OTHER = 'other ops'
 OPTIMIZER = 'optimizer step'
 UNTRACED = 'untraced (Python, framework)'
@@ -77,11 +101,26 @@ def build_model(config: Union[str, Config],
 
     Returns:
         tuple: (model on ``device``, the config).
+
+    As mmengine's Runner in one process, SyncBN layers become BN
+    (``revert_sync_batchnorm``), and MessageHub gets a ``max_iters`` if it
+    has none (schedules that read it, such as LUT's teacher momentum; the
+    value does not change the cost): ``train_cfg.max_iters``, else
+    ``max_epochs`` x 1000.
     """
     cfg = load_config(config)
     init_default_scope('mmpretrain')
+    from mmengine.logging import MessageHub
+    from mmengine.model import revert_sync_batchnorm
     from mmpretrain.registry import MODELS
-    model = MODELS.build(cfg.model)
+    model = revert_sync_batchnorm(MODELS.build(cfg.model))
+    hub = MessageHub.get_current_instance()
+    if hub.get_info('max_iters') is None:
+        train_cfg = cfg.get('train_cfg') or {}
+        hub.update_info(
+            'max_iters',
+            train_cfg.get('max_iters') or
+            1000 * train_cfg.get('max_epochs', 1))
     return model.to(device).train(), cfg
 
 
@@ -169,6 +208,118 @@ def synthetic_batch(batch_size: int,
     return inputs.to(device), samples
 
 
+_CROPS = (('RandomResizedCrop', 'scale'), ('PaddedRandomCrop', 'crop_size'),
+          ('RandomCrop', 'crop_size'), ('CenterCrop', 'crop_size'))
+
+
+def _find_transforms(node, kind: str) -> List[dict]:
+    """Transform configs of type ``kind`` in a pipeline (nested lists and
+    the ``transforms`` of wrappers included), depth-first."""
+    found = []
+    if isinstance(node, dict):
+        if str(node.get('type', '')).split('.')[-1] == kind:
+            found.append(node)
+        node = list(node.values())
+    if isinstance(node, (list, tuple)):
+        for item in node:
+            found += _find_transforms(item, kind)
+    return found
+
+
+def _crop_size(pipeline) -> Optional[int]:
+    for kind, key in _CROPS:
+        for transform in _find_transforms(pipeline, kind):
+            size = transform.get(key)
+            if isinstance(size, (list, tuple)) and len(set(size)) == 1:
+                size = size[0]
+            if isinstance(size, int):
+                return size
+    return None
+
+
+def batch_spec(cfg: Config) -> dict:
+    """What a training batch of this config looks like: the one place that
+    decides the synthetic batch of an algorithm (:func:`config_batch`).
+
+    ``kind``:
+
+    - ``'views'``: the pipeline has ``MultiView`` (LUT): ``inputs`` is a
+      list of ``num_views`` (B, 3, S, S) batches, as ``PackInputs`` packs
+      the views; the model draws its masks (``mask_ratio``: the
+      backbone's).
+    - ``'masked'``: the pipeline has a mask generator (SimMIM, SG-MIM):
+      :func:`synthetic_batch` with :func:`mask_settings`.
+    - ``'image'``: neither (MAE, whose encoder draws its masks): one image
+      batch, data samples without fields.
+
+    ``img_size``: the backbone's ``img_size``, else the mask generator's
+    ``input_size``, else the pipeline's crop size.
+    """
+    pipeline = cfg.get('train_dataloader', {}).get('dataset', {}).get(
+        'pipeline', cfg.get('train_pipeline', []))
+    views = _find_transforms(pipeline, 'MultiView')
+    generator = find_mask_generator(cfg.get('train_dataloader', {}))
+    if generator is not None and not views:
+        return dict(kind='masked', **mask_settings(cfg))
+    backbone = cfg.model.get('backbone', {})
+    img_size = backbone.get('img_size') or _crop_size(pipeline)
+    if not isinstance(img_size, int):
+        raise ValueError(f'square images only, got img_size={img_size!r}')
+    spec = dict(kind='image', img_size=img_size, num_views=1,
+                mask_ratio=backbone.get('mask_ratio'))
+    if views:
+        num_views = views[0].get('num_views', 1)
+        spec.update(kind='views', num_views=int(
+            sum(num_views) if isinstance(num_views, (list, tuple))
+            else num_views))
+    return spec
+
+
+def config_batch(cfg: Config, batch_size: int,
+                 device: Union[str, torch.device] = 'cpu',
+                 seed: int = 0, img_size: Optional[int] = None) -> Batch:
+    """A synthetic batch of the structure this config's model trains on
+    (:func:`batch_spec`); ``img_size`` overrides the config's.
+
+    The first (or only) image batch is the same tensor for every kind at
+    one seed and size, so a MAE baseline's images are LUT's view 1.
+    """
+    spec = batch_spec(cfg)
+    size = img_size or spec['img_size']
+    if spec['kind'] == 'masked':
+        settings = dict(mask_settings(cfg), img_size=size)
+        return synthetic_batch(batch_size, device=device, seed=seed,
+                               **settings)
+    from mmpretrain.structures import DataSample
+    rng = torch.Generator().manual_seed(seed)
+    views = [
+        torch.randn(batch_size, 3, size, size, generator=rng).to(device)
+        for _ in range(spec['num_views'])
+    ]
+    samples = [DataSample().to(device) for _ in range(batch_size)]
+    return (views if spec['kind'] == 'views' else views[0]), samples
+
+
+def describe_batch(spec: dict) -> str:
+    """One phrase for the report: what the model receives."""
+    size = spec['img_size']
+    if spec['kind'] == 'masked':
+        return (f'one {size} px image batch, mask ratio '
+                f'{spec["mask_ratio"]} ({spec["mask_patch_size"]} px mask '
+                'patches, drawn by the pipeline)')
+    masks = (f', masks drawn by the model (ratio {spec["mask_ratio"]})'
+             if spec.get('mask_ratio') is not None else '')
+    if spec['kind'] == 'views':
+        return f'{spec["num_views"]} views of {size} px (`MultiView`){masks}'
+    return f'one {size} px image batch{masks}'
+
+
+def batch_device(batch: Batch) -> torch.device:
+    """The device of a batch's (first) image tensor."""
+    inputs = batch[0]
+    return (inputs if isinstance(inputs, torch.Tensor) else inputs[0]).device
+
+
 def _clock(device) -> float:
     if torch.device(device).type == 'cuda':
         torch.cuda.synchronize(device)
@@ -181,7 +332,7 @@ def train_iteration(model: nn.Module, optim_wrapper: OptimWrapper,
     (``forward``: ``model.loss`` and the loss sum; ``backward``; ``step``:
     optimizer step with clipping, and ``zero_grad``)."""
     inputs, samples = batch
-    device = inputs.device
+    device = batch_device(batch)
     t0 = _clock(device)
     with torch.autograd.profiler.record_function(_SCOPE + 'forward'):
         with optim_wrapper.optim_context(model):
@@ -327,7 +478,7 @@ def peak_memory(model: nn.Module, optim_wrapper: OptimWrapper,
     """
     if not optim_wrapper.optimizer.state:
         train_iteration(model, optim_wrapper, batch)
-    device = batch[0].device
+    device = batch_device(batch)
     persistent = state_bytes(model, optim_wrapper.optimizer)
     _, transient = allocation_peak(
         lambda: train_iteration(model, optim_wrapper, batch), device)
@@ -396,7 +547,17 @@ def _component_hooks(model: nn.Module) -> Tuple[list, Dict[str, str]]:
         handles.extend(
             _MethodScope(module, method, _SCOPE + name)
             for method in _TOKEN_METHODS if hasattr(module, method))
+    for method, label, _ in _model_methods(model):
+        labels[_METHOD_PREFIX + method] = label
+        handles.append(
+            _MethodScope(model, method, _SCOPE + _METHOD_PREFIX + method))
     return handles, labels
+
+
+def _model_methods(model: nn.Module) -> list:
+    """The entries of :data:`METHOD_COMPONENTS` this model has."""
+    return [entry for entry in METHOD_COMPONENTS
+            if callable(getattr(model, entry[0], None))]
 
 
 def _scope_of(event, labels: Mapping[str, str]) -> Optional[str]:
@@ -487,7 +648,7 @@ def profile_breakdown(model: nn.Module,
     run = TrainingRun(model, optim_wrapper, batch)
     return median_breakdown(
         [profile_iteration(run) for _ in range(iters)], model,
-        batch[0].device)
+        batch_device(batch))
 
 
 def profile_iteration(run: TrainingRun) -> Dict[Tuple[str, str], float]:
@@ -495,7 +656,7 @@ def profile_iteration(run: TrainingRun) -> Dict[Tuple[str, str], float]:
     (see :func:`profile_breakdown`)."""
     from torch.profiler import ProfilerActivity, profile
     model, optim_wrapper, batch = run
-    cuda = batch[0].device.type == 'cuda'
+    cuda = batch_device(batch).type == 'cuda'
     activities = [ProfilerActivity.CPU]
     if cuda:
         activities.append(ProfilerActivity.CUDA)
@@ -517,13 +678,30 @@ def profile_iteration(run: TrainingRun) -> Dict[Tuple[str, str], float]:
 def median_breakdown(samples: List[Dict[Tuple[str, str], float]],
                      model: nn.Module,
                      device) -> Dict[str, Dict[str, float]]:
-    """Median over :func:`profile_iteration` samples, keyed by label."""
+    """Median over :func:`profile_iteration` samples, keyed by label.
+
+    A component whose scope never opened (a module the model has but runs
+    through a method of :data:`METHOD_COMPONENTS` instead, as LUT's
+    ``backbone``) is left out."""
     modules = dict(model.named_modules())
-    scopes = [name for name, _ in COMPONENTS if name in modules]
+    methods = _model_methods(model)
+    scopes = []
+    for name, label in COMPONENTS:  # a method next to its counterpart
+        scopes += [name] if name in modules else []
+        scopes += [_METHOD_PREFIX + m for m, _, other in methods
+                   if other == label]
+    scopes += [_METHOD_PREFIX + m for m, _, other in methods
+               if _METHOD_PREFIX + m not in scopes]
+    scopes = [
+        scope for scope in scopes
+        if any(key[0] == scope for sample in samples for key in sample)
+    ]
     scopes += [OPTIMIZER, OTHER]
     if torch.device(device).type != 'cuda':
         scopes.append(UNTRACED)
     labels = dict(COMPONENTS)
+    labels.update((_METHOD_PREFIX + m, label)
+                  for m, label, _ in METHOD_COMPONENTS)
     return {
         labels.get(scope, scope): {
             phase: statistics.median(
@@ -534,8 +712,11 @@ def median_breakdown(samples: List[Dict[Tuple[str, str], float]],
     }
 
 
-def count_parameters(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
+def count_parameters(model: nn.Module, trainable: bool = False) -> int:
+    """Parameters of the model (an EMA teacher's included), or only those
+    that require a gradient."""
+    return sum(p.numel() for p in model.parameters()
+               if p.requires_grad or not trainable)
 
 
 def count_flops(model: nn.Module, batch: Batch) -> int:
@@ -578,6 +759,47 @@ def machine_info(device: str, threads: int, amp: bool = False) -> dict:
     return info
 
 
+# display names of the algorithms (``cfg.model.type``)
+DISPLAY_NAMES = {'SimMIM': 'SimMIM', 'SGMIM': 'SG-MIM', 'MAE': 'MAE',
+                 'LUT': 'LUT', 'LUTSimMIM': 'LUT-SimMIM'}
+
+
+def model_names(baseline: Config, candidate: Config) -> Tuple[str, str]:
+    """(baseline, candidate) display names from their model types
+    (:data:`DISPLAY_NAMES`); 'baseline' / 'candidate' when they coincide."""
+    names = tuple(
+        DISPLAY_NAMES.get(str(cfg.model.type).split('.')[-1],
+                          str(cfg.model.type).split('.')[-1])
+        for cfg in (baseline, candidate))
+    return names if names[0] != names[1] else ('baseline', 'candidate')
+
+
+def pair_batches(cfgs: List[Config], batch_size: int,
+                 device: str = 'cpu') -> Tuple[List[Batch], List[dict]]:
+    """One synthetic batch per config, of the structure its algorithm takes
+    (:func:`batch_spec`), at the baseline's image size; configs with a
+    mask generator both use the baseline's mask geometry (one batch serves
+    SimMIM and SG-MIM). Returns the batches and the specs."""
+    specs = [batch_spec(cfg) for cfg in cfgs]
+    base = specs[0]
+    for spec, cfg in zip(specs[1:], cfgs[1:]):
+        if spec['img_size'] != base['img_size']:
+            raise ValueError(f'{cfg.filename}: image size '
+                             f'{spec["img_size"]} differs from the '
+                             f'baseline\'s {base["img_size"]}')
+    batches = []
+    for i, (spec, cfg) in enumerate(zip(specs, cfgs)):
+        if spec['kind'] == 'masked' and base['kind'] == 'masked':
+            specs[i] = base
+            settings = {k: v for k, v in base.items() if k != 'kind'}
+            batches.append(synthetic_batch(batch_size, device=device,
+                                           **settings))
+        else:
+            batches.append(config_batch(cfg, batch_size, device,
+                                        img_size=base['img_size']))
+    return batches, specs
+
+
 def benchmark_pair(baseline: Union[str, Config],
                    candidate: Union[str, Config],
                    batch_size: int,
@@ -587,11 +809,15 @@ def benchmark_pair(baseline: Union[str, Config],
                    amp: bool = False,
                    breakdown_iters: int = 3,
                    progress: bool = True,
-                   names: Tuple[str, str] = ('SimMIM', 'SG-MIM'),
+                   names: Optional[Tuple[str, str]] = None,
                    timer: str = 'wall') -> dict:
     """Measure a baseline and a candidate config on the same batch.
 
-    Both models use the baseline's image and mask geometry. Returns a dict
+    Each model gets the batch structure its algorithm takes
+    (:func:`pair_batches`: MAE one image batch, LUT two views whose first
+    is MAE's images) at the baseline's image size, SimMIM and SG-MIM the
+    same masked batch. ``names`` defaults to :func:`model_names`. Returns
+    a dict
     with per-model ``params``, ``times`` (ms lists per phase), ``summary``
     (median / IQR per phase), ``memory`` (:func:`peak_memory`) and
     ``breakdown`` (:func:`profile_breakdown`, omitted when
@@ -605,16 +831,13 @@ def benchmark_pair(baseline: Union[str, Config],
         raise ValueError(f"timer must be 'wall' or 'cpu', got {timer!r}")
     if amp and torch.device(device).type != 'cuda':
         raise ValueError('--amp needs --device cuda')
+    configs = [load_config(c) for c in (baseline, candidate)]
+    names = tuple(names or model_names(*configs))
+    batches, specs = pair_batches(configs, batch_size, device)
     runs, cfgs = {}, {}
-    geometry = None
-    for name, config in zip(names, (baseline, candidate)):
-        model, cfg = build_model(config, device)
-        geometry = geometry or mask_settings(cfg)
-        if mask_settings(cfg)['img_size'] != geometry['img_size']:
-            raise ValueError(f'{name}: image size '
-                             f'{mask_settings(cfg)["img_size"]} differs from '
-                             f'the baseline\'s {geometry["img_size"]}')
-        batch = synthetic_batch(batch_size, device=device, **geometry)
+    for name, config, cfg, batch in zip(names, (baseline, candidate),
+                                        configs, batches):
+        model, cfg = build_model(cfg, device)
         runs[name] = TrainingRun(model, build_optim_wrapper(model, cfg, amp),
                                  batch)
         cfgs[name] = config if isinstance(config, str) else cfg.filename
@@ -625,11 +848,13 @@ def benchmark_pair(baseline: Union[str, Config],
             profiles[name].append(profile_iteration(runs[name]))
     result = dict(
         batch_size=batch_size, iters=iters, warmup=warmup, device=device,
-        amp=amp, geometry=geometry, models={})
+        amp=amp, geometry=specs[0], batches=dict(zip(names, specs)),
+        models={})
     for name, run in runs.items():
         entry = dict(
             config=cfgs[name],
             params=count_parameters(run.model),
+            trainable=count_parameters(run.model, trainable=True),
             flops=count_flops(run.model, run.batch),
             times=times[name],
             summary={k: summarize(v)
@@ -682,6 +907,17 @@ def format_markdown(result: dict, title: str, machine: dict,
     timer = result.get('timer', 'wall')
     judged = ratio[timer]['paired']
     geometry = result['geometry']
+    batches = result.get('batches') or {}
+    if all(spec.get('kind', 'masked') == 'masked'
+           for spec in batches.values()):
+        batch_text = (
+            f'Batch {result["batch_size"]}, {geometry["img_size"]} px '
+            f'images, mask ratio {geometry["mask_ratio"]} '
+            f'({geometry["mask_patch_size"]} px mask patches)')
+    else:
+        batch_text = f'Batch {result["batch_size"]}: ' + '; '.join(
+            f'{name} {describe_batch(batches[name])}'
+            for name in result['names'])
     gpu = f", GPU {machine['gpu']}" if 'gpu' in machine else ''
     met = judged['median'] <= target
     lines = [
@@ -692,10 +928,7 @@ def format_markdown(result: dict, title: str, machine: dict,
         f'thread{"s" if machine["threads"] != 1 else ""}, '
         f'torch {machine["torch"]}, Python {machine["python"]}, '
         f'{machine["precision"]}.  ',
-        f'Batch {result["batch_size"]}, {geometry["img_size"]} px images, '
-        f'mask ratio {geometry["mask_ratio"]} '
-        f'({geometry["mask_patch_size"]} px mask patches); '
-        f'{result["iters"]} timed iterations per model after '
+        f'{batch_text}; {result["iters"]} timed iterations per model after '
         f'{result["warmup"]} warm-up iterations, interleaved '
         '(A B, B A, ...).', '',
         '| model | params | wall ms/iter (median) | IQR | CPU ms/iter '
@@ -705,8 +938,11 @@ def format_markdown(result: dict, title: str, machine: dict,
     ]
     for name, entry in ((base_name, base), (cand_name, cand)):
         s = entry['summary']
+        params = _params(entry['params'])
+        if entry.get('trainable', entry['params']) != entry['params']:
+            params += f' ({_params(entry["trainable"])} trained)'
         lines.append(
-            f'| {name} | {_params(entry["params"])} | '
+            f'| {name} | {params} | '
             f'{_ms(s["total"]["median"])} | {_ms(s["total"]["iqr"])} | '
             f'{_ms(s["cpu"]["median"])} | {_ms(s["cpu"]["iqr"])} | '
             f'{_ms(s["forward"]["median"])} | '
@@ -764,7 +1000,9 @@ def format_markdown(result: dict, title: str, machine: dict,
 def _format_breakdown(base_name, base, cand_name, cand, device) -> str:
     """Component table; components both models have do the same work, so
     their difference is noise and the share of the added cost is computed
-    over the other rows."""
+    over the other rows. A method component of :data:`METHOD_COMPONENTS`
+    is compared with the baseline's component it names (LUT's two-view
+    encoder with MAE's encoder) and counts in the shares."""
     unit = 'device' if torch.device(device).type == 'cuda' else 'CPU'
     lines = [
         f'Where the time goes: profiled iterations (median), {unit} self '
@@ -779,24 +1017,34 @@ def _format_breakdown(base_name, base, cand_name, cand, device) -> str:
     ]
     zero = dict.fromkeys(PHASES, 0.)
     component_labels = {label for _, label in COMPONENTS}
+    counterpart = {label: other for _, label, other in METHOD_COMPONENTS
+                   if other is not None and label in cand and other in base
+                   and other not in cand}
     shared = {label for label in cand
               if label in component_labels and label in base}
-    delta = {label: sum(cand[label].values()) -
-             sum(base.get(label, zero).values()) for label in cand}
+    rows = [(label, base.get(counterpart.get(label, label), zero),
+             cand[label]) for label in cand]
+    compared = set(cand) | set(counterpart.values())
+    rows += [(label, base[label], zero) for label in base
+             if label not in compared]  # work the candidate does not do
+    delta = {label: sum(c.values()) - sum(b.values())
+             for label, b, c in rows}
     added = sum(v for label, v in delta.items() if label not in shared)
 
     def cell(times):
         return ' / '.join(_ms(times[p]) for p in PHASES)
 
-    for label in cand:
+    for label, base_times, cand_times in rows:
         if label in shared:
             share = '(same work)'
         elif added > 0:
             share = f'{100 * delta[label] / added:.0f} %'
         else:
             share = '–'
-        lines.append(f'| {label} | {cell(base.get(label, zero))} | '
-                     f'{cell(cand[label])} | {delta[label]:+.1f} | {share} |')
+        shown = label if label not in counterpart else (
+            f'{label}, vs {base_name}: {counterpart[label]}')
+        lines.append(f'| {shown} | {cell(base_times)} | '
+                     f'{cell(cand_times)} | {delta[label]:+.1f} | {share} |')
     b_total = sum(sum(v.values()) for v in base.values())
     c_total = sum(sum(v.values()) for v in cand.values())
     lines.append(f'| **total** | {_ms(b_total)} | {_ms(c_total)} | '

@@ -242,6 +242,22 @@ class LUT(BaseSelfSupervisor):
         return _mean_patch_token(self.encode(self.teacher.module.backbone,
                                              views))
 
+    def teacher_targets(self, view1: torch.Tensor, view2: torch.Tensor
+                        ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The teacher's ``t_1, t_2`` (B, C) on the full views, in one pass.
+
+        Runs under ``torch.no_grad``: no autograd graph or saved activations
+        (the main cost of LUT over MAE is this full-view forward), in the
+        caller's autocast, i.e. the student's precision. Not
+        ``inference_mode``: the targets enter the context loss, whose
+        backward may save them (any loss that multiplies by the target
+        does), which inference tensors do not allow.
+        """
+        with torch.no_grad():
+            pooled = self.teacher_pooled(torch.cat([view1, view2]))
+            return self.teacher.module.projector((pooled, ))[0].split(
+                view1.shape[0])
+
     def loss(self, inputs: Sequence[torch.Tensor],
              data_samples: List[DataSample],
              **kwargs) -> Dict[str, torch.Tensor]:
@@ -263,10 +279,7 @@ class LUT(BaseSelfSupervisor):
         loss_rec, pooled1, pooled2 = self.student(view1, view2)
         student1 = self.predictor(self.projector((pooled1, )))[0]
         student2 = self.predictor(self.projector((pooled2, )))[0]
-        with torch.no_grad():
-            pooled = self.teacher_pooled(torch.cat([view1, view2]))
-            teacher1, teacher2 = self.teacher.module.projector(
-                (pooled, ))[0].split(view1.shape[0])
+        teacher1, teacher2 = self.teacher_targets(view1, view2)
         loss_ctx = self.pair_loss(student1, student2, teacher1, teacher2)
         return {
             self.reconstruction_key: loss_rec,
