@@ -130,11 +130,13 @@ def test_extracted_backbone_trains(sgmim_checkpoint, synth_workspace,
     assert (tmp_path / 'work' / 'iter_1.pth').is_file()
 
 
-VIT_FINETUNE = CONFIGS / 'synth/vit-nano-p16_1xb16-coslr-5e_synthscenes-96px.py'
+VIT_FINETUNE = (CONFIGS /
+                'synth/vit-nano-p16_1xb16-coslr-5e_synthscenes-96px.py')
 VIT_PRETRAIN = {
     'mae': 'mae_vit-nano-p16_1xb16-coslr-20e_synthscenes-96px.py',
     'lut': 'lut_vit-nano-p16_1xb16-coslr-20e_synthscenes-96px.py',
-    'lut-simmim': 'lut-simmim_vit-nano-p16_1xb16-coslr-20e_synthscenes-96px.py',
+    'lut-simmim': ('lut-simmim_vit-nano-p16_1xb16-coslr-20e_synthscenes-'
+                   '96px.py'),
 }
 
 
