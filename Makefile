@@ -7,6 +7,7 @@ STAMP := $(VENV)/.sgmim-installed
 PYTEST_ARGS ?=
 STUDY ?= configs/synth/studies/sgmim_vs_simmim.py
 STUDY_ARGS ?=
+DEMO_ARGS ?=
 
 .PHONY: install data demo study test clean
 
@@ -23,8 +24,9 @@ data: $(DATA)/synthscenes.json
 
 # One torch thread per run: beside two dataloader workers, more threads
 # oversubscribe two cores and train the synth configs 2-4x slower.
+# make demo DEMO_ARGS=--with-lut   adds MAE vs LUT (ViT-nano, classification)
 demo: $(STAMP) data
-	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) tools/demo.py --work-dir work_dirs/demo
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) tools/demo.py --work-dir work_dirs/demo $(DEMO_ARGS)
 
 # Seeded study on its own SynthScenes set (resumable: finished runs are
 # reused; about 35 minutes on 2 cores), e.g.

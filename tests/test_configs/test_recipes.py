@@ -247,6 +247,15 @@ RECIPES = {
     (SYNTH_E, [('warm-up start', 0, 1e-6),
                ('warm-up end', epochs(1, SYNTH_E), 1e-3),
                ('cosine end', epochs(5, SYNTH_E) - 1, 1e-5)]),
+    # the LUT fine-tuning curve (warm-up from 1e-4 x lr, cosine to 1e-6)
+    # over 1 + 4 epochs at lr 1e-3
+    'synth/vit-nano-p16_1xb16-coslr-5e_synthscenes-96px.py':
+    (SYNTH_E, [('warm-up start', 0, 1e-3 * 1e-4),
+               ('warm-up end', epochs(1, SYNTH_E), 1e-3),
+               ('cosine middle', epochs(3, SYNTH_E), (1e-3 + 1e-6) / 2),
+               ('last iteration', epochs(5, SYNTH_E) - 1, 1e-6 + (1e-3 - 1e-6)
+                * (1 + math.cos(math.pi * (epochs(4, SYNTH_E) - 1) /
+                                epochs(4, SYNTH_E))) / 2)]),
 }
 
 LAYER_DECAY_CONSTRUCTORS = ('LayerDecayOptimWrapperConstructor',

@@ -401,6 +401,27 @@ def test_the_shipped_study_file():
     assert all(e.config.is_file() for e in [*s.methods[1:], *s.tasks])
 
 
+
+def test_the_shipped_lut_study_file():
+    s = st.load_study(CONFIGS / 'synth/studies/lut_vs_mae.py')
+    assert [m.name for m in s.methods] == ['random', 'MAE', 'LUT', 'SimMIM',
+                                           'LUT-SimMIM', 'LUT-m0.99']
+    assert s.methods[-1].cfg_options['model.base_momentum'] == 0.99
+    assert s.methods[0].config is None
+    assert all(m.cfg_options['train_cfg.max_epochs'] == 20
+               for m in s.methods[1:])
+    task, = s.tasks
+    assert task.name == 'cls' and task.metrics == {'accuracy/top1': 'higher'}
+    assert task.config.name == \
+        'vit-nano-p16_1xb16-coslr-5e_synthscenes-96px.py'
+    assert s.data['options']['subsets'] == ['imagenet']
+    assert (s.data['options']['num_pretrain'],
+            s.data['options']['num_pretrain_val']) == (512, 256)
+    assert s.seeds == [0, 1, 2] and s.reference == 'random'
+    assert {('LUT', 'MAE'), ('LUT-SimMIM', 'SimMIM'), ('LUT-m0.99', 'LUT')
+            } <= set(s.comparisons)
+    assert all(e.config.is_file() for e in [*s.methods[1:], *s.tasks])
+
 # --- the real tools --------------------------------------------------------
 
 def test_real_tools_one_run_end_to_end(synth_workspace, tmp_path,
@@ -488,7 +509,9 @@ def test_study_data_is_generated_once_and_read_by_the_tools(fake,
     assert json.loads(manifest.read_text())['counts']['nyu']['train'] == 3
     assert not list((work / 'data').glob('.synthscenes*'))
     doc = (root / 'docs' / 'study.md').read_text()
-    assert 'SynthScenes generated for the study (seed 3)' in doc
+    assert ('SynthScenes generated for the study (seed 3, subsets nyu): 0 '
+            'pre-training images, 3 training and 1 test images per other '
+            'task;') in doc
 
 
 def test_study_data_options_are_checked(fake):

@@ -128,3 +128,39 @@ def test_extracted_backbone_trains(sgmim_checkpoint, synth_workspace,
                     'expected transfer differences'):
         assert problem not in log
     assert (tmp_path / 'work' / 'iter_1.pth').is_file()
+
+
+VIT_FINETUNE = (CONFIGS /
+                'synth/vit-nano-p16_1xb16-coslr-5e_synthscenes-96px.py')
+VIT_PRETRAIN = {
+    'mae': 'mae_vit-nano-p16_1xb16-coslr-20e_synthscenes-96px.py',
+    'lut': 'lut_vit-nano-p16_1xb16-coslr-20e_synthscenes-96px.py',
+    'lut-simmim': ('lut-simmim_vit-nano-p16_1xb16-coslr-20e_synthscenes-'
+                   '96px.py'),
+}
+
+
+@pytest.mark.parametrize('name', VIT_PRETRAIN)
+def test_vit_nano_finetune_loads_synth_mae_and_lut(name, tmp_path):
+    """The synth MAE / LUT / LUT-on-SimMIM model, as built from its config
+    (its checkpoint's ``state_dict``: student, decoder, heads and teacher),
+    initialises the ViT-nano fine-tuning encoder strictly: every encoder
+    tensor is copied, only the pooled-output norm ``ln2`` is new, and the
+    final norm ``ln1`` (and SimMIM's mask token) are left out."""
+    cfg = Config.fromfile(str(CONFIGS / 'synth' / VIT_PRETRAIN[name]))
+    init_default_scope(cfg.default_scope)
+    state = MODELS.build(cfg.model).state_dict()
+    checkpoint = tmp_path / f'{name}_epoch_20.pth'
+    torch.save({'state_dict': state}, checkpoint)
+    source = encoder_state(checkpoint)
+
+    model = build_with_checkpoint(VIT_FINETUNE, checkpoint)
+    target = model.backbone.state_dict()
+    assert set(target) - set(source) == {'ln2.weight', 'ln2.bias'}
+    assert set(source) - set(target) == {'ln1.weight', 'ln1.bias'} | (
+        {'mask_token'} if name == 'lut-simmim' else set())
+    for key, value in target.items():
+        if not key.startswith('ln2.'):
+            assert torch.equal(value, source[key]), key
+    assert model.head.fc.in_features == 64
+    assert model.head.fc.out_features == 4

@@ -209,11 +209,16 @@ def grid_section(r):
           options_text(t.cfg_options)) for t in study.tasks])
     if study.data is not None:
         opts = study.data['options']
+        counts = [f'{opts["num_pretrain"]} pre-training images']
+        if 'imagenet' in opts['subsets']:  # also classification train / val
+            counts[0] += f' ({opts["num_pretrain_val"]} ImageNet-layout val)'
+        if set(opts['subsets']) - {'imagenet'}:
+            counts.append(f'{opts["num_train"]} training and '
+                          f'{opts["num_val"]} test images per other task')
         lines += ['', f'Data: SynthScenes generated for the study (seed '
-                  f'{study.data["seed"]}): {opts["num_pretrain"]} '
-                  f'pre-training images, {opts["num_train"]} training and '
-                  f'{opts["num_val"]} test images per transfer task; every '
-                  'tool ran in the work directory.']
+                  f'{study.data["seed"]}, subsets '
+                  f'{", ".join(opts["subsets"])}): {", ".join(counts)}; '
+                  'every tool ran in the work directory.']
     if r.missing:
         lines += ['', f'**Missing runs ({len(r.missing)})**, left out of the '
                   'tables: ' + ', '.join(x.label for x in r.missing) + '.']
