@@ -194,16 +194,18 @@ def test_fourier_several_models(tiny_configs, tiny_checkpoints, img_dir,
     assert (swin['name'], vit['name']) == ('Swin', 'ViT')
     for model, name in ((swin, 'swin'), (vit, 'vit')):
         layers = [r['layer'] for r in model['records']]
-        # batches of 3, 3, 2 weighted by size == all 8 images at once
+        # batches of 3, 3, 2 weighted by size == all 8 images at once (up
+        # to float32 rounding: the model's features depend on the batch
+        # size at ~1e-7, as BLAS splits the products differently)
         (feats, ) = _features(tiny_configs[name], tiny_checkpoints[name],
                               layers, img_dir, batch_size=NUM_IMAGES)
         for record, layer_feats in zip(model['records'], feats):
             expected = fourier_delta_log_amplitude(layer_feats.as_map())
             np.testing.assert_allclose(record['delta_log_amplitude'],
-                                       expected.numpy(), rtol=1e-9,
-                                       atol=1e-12)
+                                       expected.numpy(), rtol=1e-6,
+                                       atol=1e-9)
             assert record['high_frequency'] == pytest.approx(
-                float(expected[-1]))
+                float(expected[-1]), rel=1e-6)
         depths = [r['depth'] for r in model['records']]
         assert depths[0] == 0 and depths[-1] == 1
     assert [r['hw'] for r in swin['records']] == [[8, 8]] * 2 + [[4, 4]] * 2
