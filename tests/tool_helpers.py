@@ -2,6 +2,7 @@
 import importlib.util
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -50,3 +51,11 @@ def scalars(work_dir):
     files = sorted(Path(work_dir).glob('*/vis_data/scalars.json'))
     assert files, f'no scalars.json under {work_dir}'
     return [json.loads(line) for line in files[-1].read_text().splitlines()]
+
+
+def free_port():
+    """A TCP port on localhost that nothing listens on (for dist runs)."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+

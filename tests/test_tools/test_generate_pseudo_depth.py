@@ -10,7 +10,6 @@ import copy
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +20,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from log_capture import mmengine_messages
-from tool_helpers import CONFIGS, REPO, load_tool, run_tool
+from tool_helpers import CONFIGS, REPO, free_port, load_tool, run_tool
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
@@ -95,11 +94,6 @@ class PseudoDepthTestHead(BaseDecodeHead):
                              align_corners=self.align_corners)
         return {self.loss_decode.loss_name: self.loss_decode(pred, gt)}
 
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def generate_maps(*args, cwd, check=True):

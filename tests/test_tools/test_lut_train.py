@@ -2,11 +2,10 @@
 user would run them: LUT's resume reproduces the uninterrupted run (losses
 and teacher), and LUT on SimMIM trains in two gloo processes (the two share
 the teacher and its state handling; one run each keeps the suite short)."""
-import socket
 
 import pytest
 import torch
-from tool_helpers import CONFIGS, run_tool, scalars
+from tool_helpers import CONFIGS, free_port, run_tool, scalars
 
 from sgmim.utils import load_checkpoint_file
 
@@ -50,11 +49,6 @@ def test_resume_restores_the_teacher(synth_workspace, tmp_path):
         torch.testing.assert_close(b[k], a[k], rtol=1e-5, atol=1e-7,
                                    msg=k)
 
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def test_dist_train_two_cpu_processes(synth_workspace, tmp_path):

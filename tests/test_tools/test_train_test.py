@@ -1,10 +1,9 @@
 """tools/train.py, tools/test.py and tools/dist_train.sh driven as a user
 would, on generated SynthScenes data."""
-import socket
 from pathlib import Path
 
 import pytest
-from tool_helpers import CONFIGS, run_tool, scalars
+from tool_helpers import CONFIGS, free_port, run_tool, scalars
 
 from sgmim.utils import load_checkpoint_file
 
@@ -116,11 +115,6 @@ def test_mask_rcnn_trains_saves_and_tests(synth_workspace, tmp_path):
     log = proc.stdout + proc.stderr
     assert 'coco/bbox_mAP' in log and 'coco/segm_mAP' in log
 
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def test_dist_train_two_cpu_processes(synth_workspace, tmp_path):
