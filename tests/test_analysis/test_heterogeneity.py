@@ -134,3 +134,85 @@ def test_heterogeneity_errors():
         token_affinity(m, v, temperature=0)
     with pytest.raises(ValueError, match='masked must have shape'):
         token_affinity(m[None], v)
+
+
+def test_stage_rule_on_a_hand_made_mask():
+    """A 4x4 patch mask read on the 2x2 grid of a Swin stage that merges
+    2x2 patches: masked = all four patches masked, visible = none, the rest
+    (mixed) in neither set."""
+    mask = torch.tensor([[[1, 1, 0, 0],
+                          [1, 1, 0, 1],
+                          [0, 0, 1, 1],
+                          [0, 0, 1, 1]]])
+    split = heterogeneity.split_on_token_grid(mask, (2, 2))
+    # tokens (row-major): top-left all masked, top-right mixed,
+    # bottom-left all visible, bottom-right all masked
+    assert split.masked.tolist() == [[True, False, False, True]]
+    assert split.visible.tolist() == [[False, False, True, False]]
+    assert (split.masked_counts, split.visible_counts) == ((2, ), (1, ))
+    same = heterogeneity.split_on_token_grid(mask, (4, 4))
+    assert same.masked.tolist() == [mask.flatten().bool().tolist()]
+    assert same.visible.tolist() == [(mask.flatten() == 0).tolist()]
+    one = heterogeneity.split_on_token_grid(mask, (1, 1))
+    assert one.masked_counts == one.visible_counts == (0, )
+    assert one.valid == (False, )
+    for hw in ((3, 3), (2, 1), (8, 8)):
+        with pytest.raises(ValueError, match='does not tile'):
+            heterogeneity.split_on_token_grid(mask, hw)
+
+
+def loop_split_heterogeneity(tokens, masked, visible, normalize,
+                             temperature):
+    """Per sample, the loop of :func:`loop_affinity_and_entropy` on its own
+    sets; 0 where a set is empty."""
+    out = []
+    for x, m, v in zip(tokens, masked, visible):
+        if m.any() and v.any():
+            out.append(loop_affinity_and_entropy(x[m], x[v], normalize,
+                                                 temperature)[1])
+        else:
+            out.append(0.0)
+    return np.array(out)
+
+
+@pytest.mark.parametrize('normalize,temperature', [(False, 1.0), (True, 0.2)])
+def test_split_heterogeneity_matches_loop_with_uneven_sets(normalize,
+                                                           temperature):
+    rng = np.random.default_rng(4)
+    tokens = rng.normal(size=(4, 6, 3))
+    masked = np.array([[1, 1, 0, 0, 0, 0], [1, 0, 1, 0, 1, 0],
+                       [0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 0, 0]], bool)
+    visible = np.array([[0, 0, 1, 1, 0, 1], [0, 1, 0, 0, 0, 0],
+                        [1, 1, 1, 1, 1, 1], [0, 0, 0, 0, 1, 1]], bool)
+    split = heterogeneity.token_split(torch.tensor(masked),
+                                      torch.tensor(visible))
+    assert not split.uniform and split.valid == (True, True, False, True)
+    x = torch.tensor(tokens, requires_grad=True)
+    result = heterogeneity.split_heterogeneity(x, split, normalize,
+                                               temperature)
+    np.testing.assert_allclose(
+        result.detach().numpy(),
+        loop_split_heterogeneity(tokens, masked, visible, normalize,
+                                 temperature), rtol=1e-10)
+    result.sum().backward()
+    assert torch.isfinite(x.grad).all()
+    assert x.grad[2].abs().max() == 0  # the undefined sample adds nothing
+    # uniform sets: the gathered path gives the same numbers
+    even = heterogeneity.token_split(torch.tensor(masked[[3, 3]]),
+                                     torch.tensor(visible[[3, 3]]))
+    assert even.uniform
+    np.testing.assert_allclose(
+        heterogeneity.split_heterogeneity(x.detach()[[3, 3]], even,
+                                          normalize, temperature).numpy(),
+        [result[3].item()] * 2, rtol=1e-12)
+
+
+def test_token_split_rejects_overlap_and_shapes():
+    both = torch.tensor([[True, False]])
+    with pytest.raises(ValueError, match='both masked and visible'):
+        heterogeneity.token_split(both, both)
+    with pytest.raises(ValueError, match=r'\(B, N\)'):
+        heterogeneity.token_split(both, both[0])
+    split = heterogeneity.token_split(both, ~both)
+    with pytest.raises(ValueError, match='do not match'):
+        heterogeneity.split_heterogeneity(torch.zeros(1, 3, 2), split)

@@ -18,9 +18,10 @@ the MTO losses use), averaged over images.
   layer 0 is ``backbone.drop_after_pos``, the patch embedding with the mask
   tokens substituted (and the position embedding added), before the first
   block; then the blocks (``--layers`` replaces them). A Swin stage whose
-  tokens merge 2^s × 2^s patches reads the mask at the top-left patch of
-  each token (exact when the mask patch, 32 px in SimMIM, is a multiple of
-  the token size).
+  tokens merge 2^s × 2^s patches takes the stage rule of the MTO losses
+  (``split_on_token_grid``): a token is masked when all its patches are,
+  visible when none is, and a mixed token is in neither set (none is mixed
+  while the mask patch, 32 px in SimMIM, is a multiple of the token size).
 * MAE: the encoder drops the masked patches, so the mask tokens live in the
   decoder: the mask is MAE's own random masking (seeded); layer 0 is the
   input of ``neck.decoder_blocks.0`` (decoder embedding with the mask tokens
@@ -37,10 +38,12 @@ of L at i / (L − 1)).
 
 Writes ``heterogeneity.json`` (per model: name, config, checkpoint, mask,
 number of images and one record per layer: module name, index, normalised
-depth, mean and std of H over images, |M|, |V|, the bound log |V|),
+depth, mean and std of H over the images where it is defined (both sets
+non-empty; their number), the mean |M| and |V| per image and the bound
+log |V| at the mean |V|, exact when every image has the same),
 ``heterogeneity.png`` (H against depth, one line per model) and
-``affinity.png`` (the matrices A of the first image at the first, middle
-and last layer, one row per model).
+``affinity.png`` (the matrices A of the first image where H is defined, at
+the first, middle and last layer, one row per model).
 """
 import argparse
 import math
@@ -53,8 +56,8 @@ from sgmim.analysis.cli import (add_data_args, add_model_args,
                                 run_main)
 from sgmim.analysis.features import (FeatureCapture, default_layers,
                                      run_backbone)
-from sgmim.analysis.heterogeneity import (masked_token_heterogeneity,
-                                          split_tokens_by_mask,
+from sgmim.analysis.heterogeneity import (split_heterogeneity,
+                                          split_on_token_grid,
                                           token_affinity)
 from sgmim.analysis.loading import use_library
 from sgmim.analysis.outputs import OutputDir
@@ -105,18 +108,6 @@ def draw_masks(generator, batch: int) -> torch.Tensor:
     ])
 
 
-def mask_on_grid(mask: torch.Tensor, hw) -> torch.Tensor:
-    """(B, h·w) bool: the patch-grid mask read on a token grid (top-left
-    patch of each token)."""
-    height, width = mask.shape[1:]
-    if (height % hw[0]) or (width % hw[1]):
-        raise ValueError(f'a {tuple(hw)} token grid does not tile the '
-                         f'{height}x{width} mask grid')
-    rows = torch.arange(hw[0]) * (height // hw[0])
-    cols = torch.arange(hw[1]) * (width // hw[1])
-    return mask[:, rows][:, :, cols].flatten(1).bool()
-
-
 def forward_with_mask(prepared, generator, images):
     """Run the masked forward; return the (B, S, S) mask (1 = masked) on
     the patch grid."""
@@ -156,8 +147,9 @@ def model_heterogeneity(args, prepared, desc: str):
         layers = [SIMMIM_EMBEDDING] + prepared.layers
     sums = torch.zeros(len(layers), dtype=torch.float64)
     squares = torch.zeros(len(layers), dtype=torch.float64)
-    counts = [None] * len(layers)
-    count, maps = 0, []
+    defined = torch.zeros(len(layers), dtype=torch.long)
+    set_sizes = torch.zeros(len(layers), 2, dtype=torch.long)
+    count, maps = 0, {}
     shown = affinity_layers(len(layers))
     with FeatureCapture(model, layers) as capture:
         for images in model_batches(args, prepared, desc=desc):
@@ -168,33 +160,44 @@ def model_heterogeneity(args, prepared, desc: str):
                 if feats.hw is None:
                     raise ValueError(f'{layer}: its tokens are not a full '
                                      'grid, so the mask cannot be applied')
-                masked, visible = split_tokens_by_mask(
-                    feats.tokens, mask_on_grid(mask, feats.hw).to(
-                        feats.tokens.device))
-                h = masked_token_heterogeneity(
-                    masked.double(), visible.double(), args.normalize,
-                    args.temperature).cpu()
+                split = split_on_token_grid(mask.to(feats.tokens.device),
+                                            feats.hw)
+                tokens = feats.tokens.double()
+                valid = torch.tensor(split.valid)
+                h = split_heterogeneity(tokens, split, args.normalize,
+                                        args.temperature).cpu()[valid]
                 sums[i] += h.sum()
                 squares[i] += (h**2).sum()
-                counts[i] = (masked.shape[1], visible.shape[1])
-                if count == 0 and i in shown:
-                    maps.append(token_affinity(
-                        masked[0].double(), visible[0].double(),
-                        args.normalize, args.temperature).cpu().numpy())
+                defined[i] += int(valid.sum())
+                set_sizes[i] += torch.tensor([sum(split.masked_counts),
+                                              sum(split.visible_counts)])
+                if i in shown and i not in maps and valid.any():
+                    b = int(valid.nonzero()[0])
+                    maps[i] = token_affinity(
+                        tokens[b][split.masked[b]],
+                        tokens[b][split.visible[b]], args.normalize,
+                        args.temperature).cpu().numpy()
             count += images.shape[0]
-    mean = sums / count
-    std = (squares / count - mean**2).clamp(min=0).sqrt()
+    for layer, n in zip(layers, defined.tolist()):
+        if n == 0:
+            raise ValueError(f'{layer}: no image has both masked and visible '
+                             'tokens there (stage rule), so H is undefined')
+    mean = sums / defined
+    std = (squares / defined - mean**2).clamp(min=0).sqrt()
+    sizes = (set_sizes / count).tolist()
     records = [
         dict(layer=layer, index=i, depth=depth, heterogeneity=mean[i],
-             std=std[i], num_masked=counts[i][0], num_visible=counts[i][1],
-             max_heterogeneity=math.log(counts[i][1]))
+             std=std[i], num_defined=int(defined[i]),
+             num_masked=sizes[i][0], num_visible=sizes[i][1],
+             max_heterogeneity=math.log(sizes[i][1]))
         for i, (layer, depth) in enumerate(zip(layers,
                                                layer_depths(len(layers))))
     ]
     fields = dict(mask='MAE random masking (decoder)' if generator is None
                   else type(generator).__name__, num_images=count,
                   records=records)
-    return fields, dict(maps=maps, layers=[layers[i] for i in shown])
+    return fields, dict(maps=[maps[i] for i in shown],
+                        layers=[layers[i] for i in shown])
 
 
 def compute(args):

@@ -133,7 +133,8 @@ def infer_grid(num_tokens: int,
 
 def to_token_features(output, hw: Optional[Sequence[int]] = None,
                       image_hw: Optional[Sequence[int]] = None,
-                      name: str = 'output') -> TokenFeatures:
+                      name: str = 'output',
+                      detach: bool = True) -> TokenFeatures:
     """Normalise one module output to :class:`TokenFeatures`.
 
     Args:
@@ -144,6 +145,8 @@ def to_token_features(output, hw: Optional[Sequence[int]] = None,
         image_hw (Sequence[int], optional): (H, W) of the encoder's input,
             for grid inference.
         name (str): Module name, for error messages.
+        detach (bool): Cut the tokens from the autograd graph. Defaults to
+            True (analyses); False keeps it (losses on the features).
 
     Raises:
         ValueError: If the output is not one of the layouts above.
@@ -162,7 +165,8 @@ def to_token_features(output, hw: Optional[Sequence[int]] = None,
     if not isinstance(output, torch.Tensor):
         raise ValueError(f'{name}: output is a {type(output).__name__}, not '
                          'a tensor')
-    output = output.detach()
+    if detach:
+        output = output.detach()
     if output.dim() == 4:
         return TokenFeatures(output.flatten(2).transpose(1, 2),
                              tuple(output.shape[2:]), None)
@@ -221,6 +225,12 @@ class FeatureCapture:
             ``NAME:input`` captures the first input of module ``NAME``
             instead of its output (e.g. ``neck.decoder_blocks.0:input``,
             MAE's decoder embedding with its mask tokens).
+        detach (bool): Detach the captured tokens. Defaults to True; False
+            keeps the autograd graph (MTO's losses).
+        first_call (bool): Keep each layer's first output since the last
+            :meth:`clear` instead of its last (a module that runs twice in
+            one forward, e.g. SG-MIM's Siamese extractor reusing the
+            encoder). Defaults to False.
 
     Raises:
         KeyError: If a name is not a module of ``model`` (nearest names
@@ -231,7 +241,8 @@ class FeatureCapture:
         features (dict[str, TokenFeatures]): The last output of each layer.
     """
 
-    def __init__(self, model: nn.Module, layer_names: Sequence[str]) -> None:
+    def __init__(self, model: nn.Module, layer_names: Sequence[str],
+                 detach: bool = True, first_call: bool = False) -> None:
         layer_names = list(layer_names)
         if not layer_names:
             raise ValueError('layer_names is empty')
@@ -244,6 +255,8 @@ class FeatureCapture:
             for name in layer_names
         }
         self.model = model
+        self.detach = detach
+        self.first_call = first_call
         self.features: Dict[str, TokenFeatures] = {}
         self.image_hw: Optional[Tuple[int, int]] = None
         self._handles: List = []
@@ -274,9 +287,7 @@ class FeatureCapture:
 
         def hook(module, args, kwargs, output):
             values = [*args[1:], *kwargs.values()]
-            hw = next((tuple(v) for v in values if _is_hw(v)), None)
-            self.features[name] = to_token_features(output, hw, self.image_hw,
-                                                    name)
+            self._store(name, output, values)
 
         return hook
 
@@ -284,11 +295,16 @@ class FeatureCapture:
 
         def hook(module, args, kwargs):
             inputs = [*args, *kwargs.values()]
-            hw = next((tuple(v) for v in inputs[1:] if _is_hw(v)), None)
-            self.features[name] = to_token_features(inputs[0], hw,
-                                                    self.image_hw, name)
+            self._store(name, inputs[0], inputs[1:])
 
         return hook
+
+    def _store(self, name: str, tensor, arguments) -> None:
+        if self.first_call and name in self.features:
+            return
+        hw = next((tuple(v) for v in arguments if _is_hw(v)), None)
+        self.features[name] = to_token_features(tensor, hw, self.image_hw,
+                                                name, self.detach)
 
     def clear(self) -> None:
         """Forget the captured features (call between batches)."""

@@ -8,11 +8,13 @@ from torch import nn
 from mmpretrain.models import BaseSelfSupervisor
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
+from sgmim.analysis.features import default_layers
 from ..utils import gather_tokens, patchify, uniform_index
+from .mto_mixin import MTOMixin
 
 
 @MODELS.register_module()
-class SGMIM(BaseSelfSupervisor):
+class SGMIM(MTOMixin, BaseSelfSupervisor):
     """SG-MIM (REFERENCE.md §1): SimMIM plus a structure reconstruction
     guided by a pseudo-depth map.
 
@@ -56,6 +58,10 @@ class SGMIM(BaseSelfSupervisor):
             full computation runs. Exact for complementary and random
             masks alike. Set False only with a structure decoder
             that mixes tokens. Defaults to True.
+        mto (dict, optional): MTO's losses on the image encoder
+            (:class:`MTOMixin`: ``MTOLoss`` options plus ``layers``; layer 0
+            ``backbone.drop_after_pos``, then every block), with the image
+            mask ``M_I``. Defaults to None (off: plain SG-MIM).
         data_preprocessor (dict | nn.Module, optional): Defaults to None
             (``SelfSupDataPreprocessor``).
         init_cfg (dict, optional): Initialisation config. Defaults to None.
@@ -71,6 +77,7 @@ class SGMIM(BaseSelfSupervisor):
                  image_loss_weight: float = 1.0,
                  structure_loss_weight: float = 1.0,
                  sparse_structure_branch: bool = True,
+                 mto: Optional[dict] = None,
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(
@@ -85,14 +92,26 @@ class SGMIM(BaseSelfSupervisor):
         self.image_loss_weight = image_loss_weight
         self.structure_loss_weight = structure_loss_weight
         self.sparse_structure_branch = sparse_structure_branch
+        self._init_mto(mto)
 
     def extract_feat(self, inputs: Union[torch.Tensor,
                                          Sequence[torch.Tensor]]):
         """Encoder features of unmasked images, as SimMIM."""
         return self.backbone(_as_batch(inputs), mask=None)
 
+    def _mto_blocks(self) -> List[str]:
+        return default_layers(self)
+
     def loss(self, inputs: Union[torch.Tensor, Sequence[torch.Tensor]],
              data_samples: List[DataSample]) -> Dict[str, torch.Tensor]:
+        """Image and structure reconstruction losses, plus ``loss_mto_*``
+        when MTO is on."""
+        return self._loss_with_mto(self._reconstruction_loss, inputs,
+                                   data_samples)
+
+    def _reconstruction_loss(
+            self, inputs: Union[torch.Tensor, Sequence[torch.Tensor]],
+            data_samples: List[DataSample]) -> Dict[str, torch.Tensor]:
         """Image and structure reconstruction losses.
 
         Args:

@@ -37,14 +37,18 @@ def gather_tokens(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     return x.gather(1, expanded.expand(-1, -1, *x.shape[2:]))
 
 
-def uniform_index(select: torch.Tensor) -> Optional[torch.Tensor]:
+def uniform_index(select: torch.Tensor,
+                  count: Optional[int] = None) -> Optional[torch.Tensor]:
     """Indices of the selected tokens of each sample, as a dense tensor.
 
-    Reads one number per sample back from the device (one synchronisation):
-    call it before queueing heavy work, not in the middle of it.
+    Reads one number per sample back from the device (one synchronisation)
+    unless ``count`` is given: call it before queueing heavy work, not in
+    the middle of it.
 
     Args:
         select (Tensor): bool (B, N).
+        count (int, optional): The number of selected tokens, known to be
+            the same positive number in every row (not checked).
 
     Returns:
         Tensor | None: long (B, K), row ``b`` holding the ``K`` indices
@@ -52,10 +56,12 @@ def uniform_index(select: torch.Tensor) -> Optional[torch.Tensor]:
         select different numbers of tokens, or none at all (no dense tensor
         holds them).
     """
-    counts = select.sum(1).tolist()
-    if len(set(counts)) != 1 or counts[0] == 0:
-        return None
+    if count is None:
+        counts = select.sum(1).tolist()
+        if len(set(counts)) != 1 or counts[0] == 0:
+            return None
+        count = counts[0]
     # a stable sort of "not selected" puts the selected tokens first, in
     # order, with no further read-back (nonzero would need one)
     order = torch.argsort((~select).to(torch.uint8), dim=1, stable=True)
-    return order[:, :counts[0]]
+    return order[:, :count]
