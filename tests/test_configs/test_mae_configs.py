@@ -29,11 +29,11 @@ def vit_params(width, depth, patches, patch=16, mlp=4):
         (1 + patches) * d + 2 * d
 
 
-def test_all_six_baselines_exist():
+def test_all_nine_baselines_exist():
     names = {p.name for p in MAE_CONFIGS}
     assert names == {
         f'mae_vit-{a}-p16_8xb512-amp-coslr-{n}e_in1k.py'
-        for a in ('small', 'base') for n in (400, 800, 1600)}
+        for a in ('small', 'base', 'large') for n in (400, 800, 1600)}
 
 
 @pytest.mark.parametrize('path', MAE_CONFIGS,
@@ -63,6 +63,31 @@ def test_recipe(path):
     collate_fn = partial(FUNCTIONS.get(collate.pop('type')), **collate)
     batch = collate_fn([dict(x=torch.ones(2)), dict(x=torch.zeros(2))])
     assert batch['x'].shape == (2, 2)
+
+
+@pytest.mark.parametrize('epochs', (400, 800, 1600))
+def test_vit_large_is_mmpretrains_l(epochs):
+    """ViT-L/16: mmpretrain's arch 'l' (1024-d, 24 layers, 16 heads), the
+    decoder fed 1024-d tokens; the rest is the ViT-B recipe."""
+    large = Config.fromfile(str(
+        CONFIGS / f'mae/mae_vit-large-p16_8xb512-amp-coslr-{epochs}e_in1k.py'))
+    base = Config.fromfile(str(
+        CONFIGS / f'mae/mae_vit-base-p16_8xb512-amp-coslr-{epochs}e_in1k.py'))
+    assert (large.model.backbone.arch, large.model.neck.embed_dim) == (
+        'l', 1024)
+    init_default_scope('mmpretrain')
+    arch = MODELS.get('MAEViT').arch_zoo['l']
+    assert (arch['embed_dims'], arch['num_layers'], arch['num_heads'],
+            arch['feedforward_channels']) == (1024, 24, 16, 4096)
+    differing = {key for key in set(large) | set(base)
+                 if large.get(key) != base.get(key)}
+    assert differing == {'model'}
+    for part in ('backbone', 'neck'):
+        large.model[part].pop('arch', None)
+        base.model[part].pop('arch', None)
+        large.model[part].pop('embed_dim', None)
+        base.model[part].pop('embed_dim', None)
+    assert large.model == base.model
 
 
 def test_vit_small_is_deit_small_width():

@@ -25,4 +25,5 @@ def test_metafile_lists_the_folder(metafile):
 def test_every_method_folder_has_a_metafile():
     method_folders = {str(Path(m).parent) for m in METAFILES}
     assert method_folders == {
-        f'configs/{name}' for name in ('sgmim', 'simmim', 'mae', 'lut')}
+        f'configs/{name}'
+        for name in ('sgmim', 'simmim', 'mae', 'lut', 'mto')}

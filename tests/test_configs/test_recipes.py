@@ -55,6 +55,13 @@ PRETRAIN_800E = [('warm-up start', 0, 5e-7 * SCALE),
                  ('before the step', epochs(700) - 1, 1e-4 * SCALE),
                  ('step epoch 700', epochs(700), 1e-5 * SCALE),
                  ('end', epochs(800) - 1, 1e-5 * SCALE)]
+# SimMIM ViT-B at 400 epochs (MTO's ablation length; our schedule): the
+# 800-epoch recipe with the step at epoch 350
+PRETRAIN_400E = [('warm-up start', 0, 5e-7 * SCALE),
+                 ('warm-up end', epochs(10), 1e-4 * SCALE),
+                 ('before the step', epochs(350) - 1, 1e-4 * SCALE),
+                 ('step epoch 350', epochs(350), 1e-5 * SCALE),
+                 ('end', epochs(400) - 1, 1e-5 * SCALE)]
 SYNTH_PRETRAIN = [('warm-up start', 0, 1e-6),
                   ('warm-up end', epochs(2, SYNTH_E), 1e-3),
                   ('cosine end', epochs(20, SYNTH_E) - 1, 1e-5)]
@@ -112,6 +119,8 @@ RECIPES = {
     (E, PRETRAIN_800E),
     'simmim/simmim_vit-base-p16_8xb128-amp-step-800e_in1k-224px.py':
     (E, PRETRAIN_800E),
+    'simmim/simmim_vit-base-p16_8xb128-amp-step-400e_in1k-224px.py':
+    (E, PRETRAIN_400E),
     'sgmim/sgmim_swin-base-w6_8xb128-amp-step-800e_in1k-192px.py':
     (E, PRETRAIN_800E),
     'sgmim/sgmim_swinv2-base-w12_8xb128-amp-step-800e_in1k-192px.py':
@@ -129,15 +138,39 @@ RECIPES = {
     **{
         f'mae/mae_vit-{arch}-p16_8xb512-amp-coslr-{n}e_in1k.py':
         (E, mae_pretrain(n, start_factor=1e-9 if n == 800 else 1e-4))
-        for arch in ('small', 'base') for n in (400, 800, 1600)
+        for arch in ('small', 'base', 'large') for n in (400, 800, 1600)
     },
+    # MTO: the recipe of its baseline (SimMIM, MAE, SG-MIM), ablations
+    # included
+    **{
+        f'mto/mto-simmim_vit-base-p16_8xb128-amp-step-{n}e_in1k-224px.py':
+        (E, points)
+        for n, points in ((400, PRETRAIN_400E), (800, PRETRAIN_800E))
+    },
+    **{
+        f'mto/ablations/mto-simmim-{name}_vit-base-p16_8xb128-amp-step-400e_'
+        'in1k-224px.py': (E, PRETRAIN_400E)
+        for name in ('spa', 'e', 'r', 'spa-e', 'e-r')
+    },
+    **{
+        f'mto/mto-mae_vit-{arch}-p16_8xb512-amp-coslr-{n}e_in1k.py':
+        (E, mae_pretrain(n, start_factor=1e-9 if n == 800 else 1e-4))
+        for arch in ('base', 'large') for n in (400, 800, 1600)
+    },
+    'mto/mto-sgmim_swin-base-w6_8xb128-amp-coslr-100e_in1k-192px.py':
+    (E, PRETRAIN_100E),
     **{
         f'synth/{name}_1xb16-coslr-20e_synthscenes-96px.py':
         (SYNTH_E, SYNTH_PRETRAIN)
         for name in ('simmim_swin-nano-w3', 'sgmim_swin-nano-w3',
                      'sgmim_swinv2-nano-w3', 'sgmim_vit-nano-p16',
                      'simmim_vit-nano-p16', 'lut_vit-nano-p16',
-                     'lut-simmim_vit-nano-p16', 'mae_vit-nano-p16')
+                     'lut-simmim_vit-nano-p16', 'mae_vit-nano-p16',
+                     'mto-simmim_vit-nano-p16', 'mto-mae_vit-nano-p16',
+                     'mto-sgmim_swin-nano-w3', 'mto-simmim-spa_vit-nano-p16',
+                     'mto-simmim-e_vit-nano-p16', 'mto-simmim-r_vit-nano-p16',
+                     'mto-simmim-spa-e_vit-nano-p16',
+                     'mto-simmim-e-r_vit-nano-p16')
     },
     # LUT: 1600 epochs (ViT-S, ViT-B), 400 for the ablations
     **{
@@ -262,7 +295,8 @@ LAYER_DECAY_CONSTRUCTORS = ('LayerDecayOptimWrapperConstructor',
                             'LearningRateDecayOptimWrapperConstructor')
 ALL_CONFIGS = sorted(
     str(p.relative_to(CONFIGS))
-    for folder in ('sgmim', 'simmim', 'lut', 'mae', 'benchmarks', 'synth')
+    for folder in ('sgmim', 'simmim', 'lut', 'mae', 'mto', 'benchmarks',
+                   'synth')
     for p in (CONFIGS / folder).rglob('*.py') if 'studies' not in p.parts)
 
 

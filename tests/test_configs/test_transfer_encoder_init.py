@@ -23,7 +23,8 @@ CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
 TRANSFER_CONFIGS = sorted(CONFIGS.glob('benchmarks/*/*.py')) + [
     p for p in sorted(CONFIGS.glob('synth/*.py'))
     # pre-training configs are not transfer configs
-    if not p.name.startswith(('sgmim_', 'simmim_', 'lut_', 'lut-', 'mae_'))
+    if not p.name.startswith(('sgmim_', 'simmim_', 'lut_', 'lut-', 'mae_',
+                              'mto-'))
 ]
 PRETRAIN_CONFIGS = {
     'swin': 'sgmim/sgmim_swin-base-w6_8xb128-amp-coslr-100e_in1k-192px.py',
