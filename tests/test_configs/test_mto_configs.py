@@ -2,12 +2,17 @@
 baseline with only ``model.type`` and ``model.mto`` changed (a drifting
 recipe fails here), the ablations switch on the terms of the paper's
 table, the 400-epoch SimMIM schedule steps at epoch 350, and the MAE ViT-L
-configs carry mmpretrain's ViT-L recipe. No model is built here."""
+configs carry mmpretrain's ViT-L recipe; one full-size config per
+algorithm and every synth config build their model with MTO's layers."""
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
 from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+import sgmim  # noqa: F401
+from mmpretrain.registry import MODELS
 
 from recipe_schedule import lr_trace
 
@@ -149,3 +154,26 @@ def test_mae_vit_large_recipe(epochs):
         'CosineAnnealingLR', 40, epochs, epochs - 40)
     assert cosine.get('eta_min', 0.) == 0.
     assert cfg.auto_scale_lr == dict(base_batch_size=4096, rule='sqrt')
+
+
+#: one full-size config per algorithm -> its MTO layers after layer 0
+BUILT = {
+    'mto/mto-simmim_vit-base-p16_8xb128-amp-step-400e_in1k-224px.py':
+    ('backbone.drop_after_pos', [f'backbone.layers.{i}' for i in range(12)]),
+    'mto/mto-mae_vit-base-p16_8xb512-amp-coslr-400e_in1k.py':
+    ('neck.decoder_blocks.0:input',
+     [f'neck.decoder_blocks.{i}' for i in range(8)]),
+    'mto/mto-sgmim_swin-base-w6_8xb128-amp-coslr-100e_in1k-192px.py':
+    ('backbone.drop_after_pos',
+     [f'backbone.stages.{s}.blocks.{b}'
+      for s, n in enumerate((2, 2, 18, 2)) for b in range(n)]),
+}
+
+
+@pytest.mark.parametrize('name', sorted(BUILT))
+def test_full_size_models_capture_the_papers_layers(name):
+    init_default_scope('mmpretrain')
+    model = MODELS.build(resolved(name)['model'])
+    embedding, blocks = BUILT[name]
+    assert model.mto_layers == [embedding, *blocks]
+    assert model.mto_loss.terms == ('spa', 'e', 'r')

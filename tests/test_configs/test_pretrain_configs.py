@@ -12,7 +12,7 @@ from mmpretrain.registry import MODELS, TRANSFORMS
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
 PRETRAIN_CONFIGS = sorted(
     [*CONFIGS.glob('sgmim/**/*.py'), *CONFIGS.glob('simmim/*.py'),
-     *CONFIGS.glob('synth/s*mim_*.py')])
+     *CONFIGS.glob('synth/s*mim_*.py'), *CONFIGS.glob('synth/mto-s*.py')])
 ABLATIONS = CONFIGS / 'sgmim' / 'ablations'
 PARENT = CONFIGS / 'sgmim' / (
     'sgmim_swin-base-w6_8xb128-amp-coslr-100e_in1k-192px.py')

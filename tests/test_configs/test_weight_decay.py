@@ -16,7 +16,7 @@ from mmpretrain.registry import MODELS
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
 PRETRAIN_CONFIGS = sorted(
     [*CONFIGS.glob('sgmim/**/*.py'), *CONFIGS.glob('simmim/*.py'),
-     *CONFIGS.glob('synth/s*mim_*.py')])
+     *CONFIGS.glob('synth/s*mim_*.py'), *CONFIGS.glob('synth/mto-s*.py')])
 
 #: The non-1-D parameters without weight decay, per encoder (every block
 #: index written as N). Every 1-D parameter (biases; Swin's norm*, ViT's

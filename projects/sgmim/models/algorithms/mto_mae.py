@@ -23,6 +23,7 @@ class MTOMAE(MTOMixin, MAE):
 
     mto_embedding = 'neck.decoder_blocks.0:input'
     mto_scope = 'neck'
+    mto_plain_loss_key = 'loss_mae'
     mto_scope_note = ("MAE's encoder drops the masked patches: it holds no "
                       'mask token')
 
@@ -59,6 +60,7 @@ class MTOMAE(MTOMixin, MAE):
 
     def loss(self, inputs: torch.Tensor, data_samples: list,
              **kwargs) -> Dict[str, torch.Tensor]:
-        """MAE's ``loss``, plus ``loss_mto_*`` when MTO is on."""
+        """MAE's ``loss``, plus ``loss_mto_*`` when MTO is on (MAE's own
+        then logged as ``loss_mae``)."""
         return self._loss_with_mto(super().loss, inputs, data_samples,
                                    **kwargs)

@@ -17,7 +17,9 @@ Layers (``mto=dict(layers=[...])`` overrides them; the first is layer 0):
   decoder position embedding), then every decoder block.
 
 Only layer 0 is captured unless ``L_r`` is on. A leading cls token is left
-out. On a Swin stage's grid the masked and visible sets follow the stage
+out. With MTO on, a plain loss logged as ``loss`` (SimMIM's, MAE's) is
+renamed (``loss_simmim``, ``loss_mae``): mmengine logs the total under
+``loss`` and would otherwise show the reconstruction term there. On a Swin stage's grid the masked and visible sets follow the stage
 rule of :func:`sgmim.analysis.heterogeneity.split_on_token_grid` (a merged
 token is masked when all its patches are, mixed tokens are in neither set).
 """
@@ -49,6 +51,9 @@ class MTOMixin:
     mto_scope = 'backbone'
     #: why layers elsewhere are refused
     mto_scope_note = 'the mask tokens are there'
+    #: with MTO on, the plain loss's ``loss`` key is logged under this name,
+    #: so that mmengine's logged ``loss`` is the total
+    mto_plain_loss_key = 'loss'
 
     def _init_mto(self, mto: Optional[dict]) -> None:
         """Build ``self.mto_loss`` (None: off) and ``self.mto_layers``.
@@ -126,6 +131,8 @@ class MTOMixin:
                                  first_call=True)
         with capture, self._mto_recording() as record:
             losses = loss(inputs, data_samples, **kwargs)
+        if 'loss' in losses:
+            losses[self.mto_plain_loss_key] = losses.pop('loss')
         features = capture.collect()
         mask = self._mto_patch_mask(data_samples, record).to(
             features[0].tokens.device)

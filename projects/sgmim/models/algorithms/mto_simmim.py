@@ -21,6 +21,8 @@ class MTOSimMIM(MTOMixin, SimMIM):
         **kwargs: ``SimMIM``'s arguments.
     """
 
+    mto_plain_loss_key = 'loss_simmim'
+
     def __init__(self, *args, mto: Optional[dict] = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._init_mto(mto)
@@ -30,6 +32,7 @@ class MTOSimMIM(MTOMixin, SimMIM):
 
     def loss(self, inputs: torch.Tensor, data_samples: list,
              **kwargs) -> Dict[str, torch.Tensor]:
-        """SimMIM's ``loss``, plus ``loss_mto_*`` when MTO is on."""
+        """SimMIM's ``loss``, plus ``loss_mto_*`` when MTO is on (SimMIM's
+        own then logged as ``loss_simmim``)."""
         return self._loss_with_mto(super().loss, inputs, data_samples,
                                    **kwargs)
