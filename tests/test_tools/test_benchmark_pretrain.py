@@ -7,7 +7,7 @@ import math
 
 import pytest
 import torch
-from tool_helpers import CONFIGS, run_tool
+from tool_helpers import CONFIGS, REPO, run_tool
 
 from sgmim.benchmarking import benchmark as bm
 from sgmim.utils.cfg_options import CfgOptionError
@@ -412,3 +412,21 @@ def test_tool_writes_the_lut_mae_section(tmp_path):
     assert bmtool.PAIRS['mae-lut-vit-base-224'][3] == 1.15
     assert all(bmtool.PAIRS[name][3] == 1.10 for name in (
         'swin-base-192', 'swinv2-base-192', 'vit-base-224', 'synth-nano-96'))
+
+
+# -- an algorithm + MTO against itself -------------------------------------
+def test_mto_pairs_names_and_targets():
+    pairs = {name: bmtool.PAIRS[name] for name in (
+        'simmim-mto-vit-base-224', 'mae-mto-vit-base-224',
+        'sgmim-mto-swin-base-192')}
+    args = bmtool.parse_args([])
+    for name, (_, baseline, candidate, target) in pairs.items():
+        assert target == 1.05, name
+        base_cfg = bm.load_config(str(REPO / baseline))
+        cand_cfg = bm.load_config(str(REPO / candidate))
+        assert cand_cfg.model.mto == {} and 'mto' not in base_cfg.model
+        # a --pair of the same configs gets the MTO target by itself
+        assert bmtool.pair_target(args, None, cand_cfg) == 1.05
+        plain = bm.model_names(base_cfg, cand_cfg)[0]
+        assert bm.model_names(base_cfg, cand_cfg) == (plain, f'{plain} + MTO')
+    assert bmtool.pair_target(args, None, bm.load_config(SGMIM)) == 1.10

@@ -1,9 +1,11 @@
 """Training time and peak memory of a pre-training method against its
-baseline (SG-MIM vs SimMIM, LUT vs MAE), in one process.
+baseline (SG-MIM vs SimMIM, LUT vs MAE, X + MTO vs X), in one process.
 
     python tools/analysis_tools/benchmark_pretrain.py
         [--pairs swin-base-192 swinv2-base-192 vit-base-224 synth-nano-96
-                 mae-lut-vit-base-224 mae-lut-synth-nano-96]
+                 mae-lut-vit-base-224 mae-lut-synth-nano-96
+                 simmim-mto-vit-base-224 mae-mto-vit-base-224
+                 sgmim-mto-swin-base-192]
         [--pair BASELINE CANDIDATE]
         [--batch-size N [N ...]] [--iters N [N ...]] [--warmup N]
         [--device cpu|cuda] [--amp] [--threads N] [--timer wall|cpu]
@@ -16,7 +18,8 @@ normalised images, SG-MIM masks at the config's ratio, structure maps; MAE:
 the images; LUT: two views, the first being MAE's images), with the
 config's optimizer; their iterations alternate (A B, B A, ...). The report
 (median and IQR of ms/iter, the candidate / baseline ratio against the
-pair's target: 1.10x for SG-MIM / SimMIM, 1.15x for LUT / MAE; peak memory,
+pair's target: 1.10x for SG-MIM / SimMIM, 1.15x for LUT / MAE, 1.05x for
+an algorithm + MTO against itself; peak memory,
 parameters, a per-component profile) is printed and written to ``--out``,
 where it replaces only the
 pair's own section (between ``<!-- BEGIN benchmark_pretrain:NAME -->`` and
@@ -70,9 +73,28 @@ PAIRS = {
         'configs/synth/mae_vit-nano-p16_1xb16-coslr-20e_synthscenes-96px.py',
         'configs/synth/lut_vit-nano-p16_1xb16-coslr-20e_synthscenes-96px.py',
         1.15),
+    'simmim-mto-vit-base-224': (
+        'SimMIM + MTO vs SimMIM, ViT-B/16, 224 px',
+        'configs/simmim/simmim_vit-base-p16_8xb128-amp-step-800e_in1k-'
+        '224px.py',
+        'configs/mto/mto-simmim_vit-base-p16_8xb128-amp-step-800e_in1k-'
+        '224px.py', 1.05),
+    'mae-mto-vit-base-224': (
+        'MAE + MTO vs MAE, ViT-B/16, 224 px',
+        'configs/mae/mae_vit-base-p16_8xb512-amp-coslr-400e_in1k.py',
+        'configs/mto/mto-mae_vit-base-p16_8xb512-amp-coslr-400e_in1k.py',
+        1.05),
+    'sgmim-mto-swin-base-192': (
+        'SG-MIM + MTO vs SG-MIM, Swin-B, 192 px',
+        'configs/sgmim/sgmim_swin-base-w6_8xb128-amp-coslr-100e_in1k-'
+        '192px.py',
+        'configs/mto/mto-sgmim_swin-base-w6_8xb128-amp-coslr-100e_in1k-'
+        '192px.py', 1.05),
 }
-# target of a --pair, by the candidate's model type (default 1.10)
+# target of a --pair, by the candidate's model type (default 1.10; an MTO
+# candidate, ``model.mto`` set: 1.05)
 TARGETS = {'LUT': 1.15, 'LUTSimMIM': 1.15}
+MTO_TARGET = 1.05
 SECTION = 'benchmark_pretrain'
 TOOL = 'tools/analysis_tools/benchmark_pretrain.py'
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -129,7 +151,8 @@ def parse_args(argv=None):
         f'optim_wrapper.optimizer.fused=True ({RULES_HELP})')
     parser.add_argument('--target', type=float, default=None,
                         help='time ratio target for every pair (default: '
-                        'the pair\'s: 1.10 SG-MIM / SimMIM, 1.15 LUT / MAE)')
+                        'the pair\'s: 1.10 SG-MIM / SimMIM, 1.15 LUT / MAE, '
+                        '1.05 X + MTO / X)')
     parser.add_argument('--out', default=None,
                         help='markdown file whose section to rewrite, e.g. '
                         'docs/benchmarks.md (default: print only)')
@@ -208,6 +231,8 @@ def pair_target(args, target, candidate_cfg):
         return args.target
     if target is not None:
         return target
+    if candidate_cfg.model.get('mto') is not None:
+        return MTO_TARGET
     return TARGETS.get(str(candidate_cfg.model.type).split('.')[-1], 1.10)
 
 

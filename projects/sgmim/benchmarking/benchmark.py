@@ -761,15 +761,18 @@ def machine_info(device: str, threads: int, amp: bool = False) -> dict:
 
 # display names of the algorithms (``cfg.model.type``)
 DISPLAY_NAMES = {'SimMIM': 'SimMIM', 'SGMIM': 'SG-MIM', 'MAE': 'MAE',
-                 'LUT': 'LUT', 'LUTSimMIM': 'LUT-SimMIM'}
+                 'LUT': 'LUT', 'LUTSimMIM': 'LUT-SimMIM',
+                 'MTOSimMIM': 'SimMIM', 'MTOMAE': 'MAE'}
 
 
 def model_names(baseline: Config, candidate: Config) -> Tuple[str, str]:
     """(baseline, candidate) display names from their model types
-    (:data:`DISPLAY_NAMES`); 'baseline' / 'candidate' when they coincide."""
+    (:data:`DISPLAY_NAMES`, ' + MTO' where ``model.mto`` is set);
+    'baseline' / 'candidate' when they coincide."""
     names = tuple(
         DISPLAY_NAMES.get(str(cfg.model.type).split('.')[-1],
-                          str(cfg.model.type).split('.')[-1])
+                          str(cfg.model.type).split('.')[-1]) +
+        (' + MTO' if cfg.model.get('mto') is not None else '')
         for cfg in (baseline, candidate))
     return names if names[0] != names[1] else ('baseline', 'candidate')
 
