@@ -32,6 +32,10 @@ import numpy as np
 DIRECTIONS = ('higher', 'lower')  # which way a score is better
 
 
+class FlatBaselineError(ValueError):
+    """The baseline does not move from ``S1(E1)``: RAUC is 0 / 0."""
+
+
 def _curves(epochs: Sequence[float], min_epochs: int,
             **curves: Sequence[float]) -> Dict[str, np.ndarray]:
     """``epochs`` and the named curves as float arrays, checked: 1-D, finite,
@@ -81,8 +85,8 @@ def rauc(epochs: Sequence[float], baseline: Sequence[float],
     Raises:
         ValueError: epochs not strictly increasing, fewer than 2, curves of
             another length, non-finite values, ``start ≥ end``, either
-            outside the measured epochs, or a baseline whose integral is 0
-            (flat from ``S1(E1)``).
+            outside the measured epochs, or (``FlatBaselineError``) a
+            baseline whose integral is 0 (flat from ``S1(E1)``).
     """
     arrays = _curves(epochs, 2, baseline=baseline, candidate=candidate)
     e, s1, s2 = arrays['epochs'], arrays['baseline'], arrays['candidate']
@@ -101,9 +105,9 @@ def rauc(epochs: Sequence[float], baseline: Sequence[float],
     origin = s1_grid[0]
     denominator = _trapezoid(grid, s1_grid - origin)
     if denominator == 0:
-        raise ValueError(f'the baseline does not move from its score '
-                         f'S1(E1)={origin} over [{start}, {end}] on '
-                         f'average: the RAUC denominator is 0')
+        raise FlatBaselineError(
+            f'the baseline does not move from its score S1(E1)={origin} '
+            f'over [{start}, {end}] on average: the RAUC denominator is 0')
     return _trapezoid(grid, s2_grid - origin) / denominator
 
 
