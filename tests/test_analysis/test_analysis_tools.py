@@ -351,7 +351,7 @@ def _scalars(folder, records):
         ''.join(json.dumps(r) + '\n' for r in records))
 
 
-def test_rauc_from_csv_work_dirs_and_series(tmp_path):
+def test_rauc_from_csv_work_dirs_and_series(tmp_path, capsys):
     epochs = [0, 10, 20, 40]
     s1, s2 = [10., 20., 25., 30.], [12., 24., 27., 31.]
     (tmp_path / 'base.csv').write_text(
@@ -366,6 +366,14 @@ def test_rauc_from_csv_work_dirs_and_series(tmp_path):
     result = _json(out, 'rauc.json')
     assert result['rauc'] == pytest.approx(rauc(epochs, s1, s2, 5, 30))
     assert result['epochs'] == epochs
+    # target S1(30) = 27.5: the candidate's 27 at 20 < 27.5 <= 31 at 40,
+    # crossed at 20 + 0.5 / 4 · 20 = 22.5; the baseline's count is E2 = 30
+    assert (result['target'], result['epochs_to_target_measured'],
+            result['baseline_epochs_to_target']) == (27.5, 40, 30)
+    assert result['epochs_to_target'] == pytest.approx(22.5)
+    assert result['epochs_ratio'] == pytest.approx(0.75)
+    assert "epochs to base's 27.5 at epoch 30: 22.5 (measured 40), ratio " \
+        '0.750;' in capsys.readouterr().out
     _pngs(out, 'rauc.png')
     series = tmp_path / 'series'
     for e, v in zip(epochs, s2):
@@ -373,7 +381,17 @@ def test_rauc_from_csv_work_dirs_and_series(tmp_path):
                                          {'accuracy/top1': v, 'step': 0}])
     rauc_tool.main([str(run), str(series), '--metric', 'accuracy/top1',
                     '--out-dir', str(out)])
-    assert _json(out, 'rauc.json')['rauc'] == pytest.approx(1.0)
+    result = _json(out, 'rauc.json')
+    assert result['rauc'] == pytest.approx(1.0)
+    assert result['epochs_to_target'] == result['end'] == 40
+    # lower is better: a candidate that never gets down to the baseline's 30
+    (tmp_path / 'high.csv').write_text('epoch,top1\n0,40\n20,35\n40,31\n')
+    rauc_tool.main([str(tmp_path / 'base.csv'), str(tmp_path / 'high.csv'),
+                    '--metric', 'top1', '--direction', 'lower', '--out-dir',
+                    str(out)])
+    result = _json(out, 'rauc.json')
+    assert result['epochs_to_target'] is None is result['epochs_ratio']
+    assert ": not reached; wrote" in capsys.readouterr().out
 
 
 def test_rauc_bad_inputs(tmp_path):

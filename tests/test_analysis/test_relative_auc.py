@@ -3,7 +3,8 @@ import doctest
 import pytest
 
 from sgmim.analysis import relative_auc as rauc_module
-from sgmim.analysis.relative_auc import rauc
+from sgmim.analysis import epochs_to_target as exported
+from sgmim.analysis.relative_auc import epochs_to_target, rauc
 
 EPOCHS = [0, 2, 4, 8]
 BASELINE = [0., 4., 6., 6.]
@@ -67,3 +68,62 @@ def test_errors(kwargs, message):
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
         rauc(**args)
+
+
+# --- epochs to target ------------------------------------------------------
+
+def test_epochs_to_target_measured_and_interpolated():
+    assert exported is epochs_to_target
+    # CANDIDATE = 1, 5, 7, 8 at epochs 0, 2, 4, 8; BASELINE ends at 6.
+    # First point >= 6: epoch 4 (value 7); the segment 5 -> 7 over [2, 4]
+    # crosses 6 halfway: 2 + (6 - 5) / (7 - 5) * 2 = 3.
+    assert epochs_to_target(EPOCHS, CANDIDATE, BASELINE[-1]) == 4.0
+    assert epochs_to_target(EPOCHS, CANDIDATE, 6.,
+                            interpolate=True) == pytest.approx(3.0)
+    # 7.25 on 7 -> 8 over [4, 8]: 4 + 0.25 * 4 = 5; a measured value equal to
+    # the target reaches it there
+    assert epochs_to_target(EPOCHS, CANDIDATE, 7.25,
+                            interpolate=True) == pytest.approx(5.0)
+    assert epochs_to_target(EPOCHS, CANDIDATE, 7., interpolate=True) == 4.0
+    # reached at the first point: that epoch, nothing extrapolated
+    assert epochs_to_target(EPOCHS, CANDIDATE, 0.5, interpolate=True) == 0.0
+    # the first crossing counts, not a later one after a dip
+    dip = [1., 6.5, 4., 9.]
+    assert epochs_to_target(EPOCHS, dip, 6.) == 2.0
+    assert epochs_to_target(EPOCHS, dip, 6., interpolate=True) == \
+        pytest.approx(2 * 5 / 5.5)
+    # the baseline reaches its own final score at the latest at its end
+    assert epochs_to_target(EPOCHS, BASELINE, BASELINE[-1]) == 4.0
+    assert epochs_to_target([3], [2.], 2.) == 3.0
+
+
+def test_epochs_to_target_never_reached_is_none():
+    assert epochs_to_target(EPOCHS, CANDIDATE, 8.01) is None
+    assert epochs_to_target(EPOCHS, CANDIDATE, 8.01, interpolate=True) is None
+
+
+def test_epochs_to_target_lower_is_better():
+    # an error falling 1.0, 0.6, 0.5, 0.2: <= 0.3 first at epoch 8; on
+    # 0.5 -> 0.2 over [4, 8]: 4 + (0.5 - 0.3) / 0.3 * 4 = 6.667
+    error = [1.0, 0.6, 0.5, 0.2]
+    assert epochs_to_target(EPOCHS, error, 0.3, direction='lower') == 8.0
+    assert epochs_to_target(EPOCHS, error, 0.3, interpolate=True,
+                            direction='lower') == pytest.approx(4 + 8 / 3)
+    assert epochs_to_target(EPOCHS, error, 0.1, direction='lower') is None
+    assert epochs_to_target(EPOCHS, error, 0.3) == 0.0  # 1.0 >= 0.3
+
+
+@pytest.mark.parametrize('kwargs,message', [
+    (dict(epochs=[0, 4, 2, 8]), 'strictly increasing'),
+    (dict(epochs=[]), 'at least 1 value, got 0'),
+    (dict(curve=[1., 5.]), 'curve has 2 values for 4 epochs'),
+    (dict(curve=[1., float('inf'), 7., 8.]), 'curve holds non-finite'),
+    (dict(epochs=[[0, 2, 4, 8]]), 'epochs must be 1-D'),
+    (dict(target=float('nan')), 'target must be finite'),
+    (dict(direction='up'), 'direction must be one of'),
+])
+def test_epochs_to_target_errors(kwargs, message):
+    args = dict(epochs=EPOCHS, curve=CANDIDATE, target=6.)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        epochs_to_target(**args)

@@ -20,8 +20,8 @@ from scipy import stats
 from tool_helpers import CONFIGS, TOOLS, run_tool
 
 from sgmim.studies import study as st
-from sgmim.studies.study_stats import (paired_difference, summarize,
-                                        t_half_width, verdict)
+from sgmim.studies.study_stats import (convergence, paired_difference,
+                                        summarize, t_half_width, verdict)
 
 _SPEC = importlib.util.spec_from_file_location(
     'synth_study', TOOLS / 'analysis_tools' / 'synth_study.py')
@@ -78,6 +78,29 @@ def test_paired_difference_is_the_paired_t_interval():
     ([-1.0, -1.2, -0.9], 'lower', 'better'), ([-1.0, 1.2], 'higher', '~')])
 def test_verdict_follows_the_metric_direction(diffs, direction, expected):
     assert verdict(summarize(diffs), direction) == expected
+
+
+def test_convergence_flat_baselines_and_targets_not_reached():
+    # seed 0: the baseline rises 1 -> 2 -> 3, the candidate 1 -> 3 -> 3:
+    # areas above 1: 1 + 3 = 4 and 2 + 4 = 6, RAUC 1.5; target 3 first
+    # measured at epoch 2, crossed there. Seed 1: a flat baseline (RAUC
+    # 0 / 0) and a candidate below its target 5 throughout.
+    baseline = {1: {0: 1., 1: 5.}, 2: {0: 2., 1: 5.}, 3: {0: 3., 1: 5.},
+                4: {0: 9.}}  # epoch 4: seed 0 alone, not common
+    candidate = {1: {0: 1., 1: 4.}, 2: {0: 3., 1: 4.}, 3: {0: 3., 1: 4.5}}
+    c = convergence(baseline, candidate)
+    assert c.epochs == [1, 2, 3] and c.seeds == [0, 1]
+    assert c.per_seed[0] == (1.5, 3., 2., 2.)
+    assert c.per_seed[1] == (None, 5., None, None)
+    assert (c.rauc.n, c.rauc.mean) == (1, 1.5) and c.crossed is None
+    # the mean curves: baseline 3, 3.5, 4; candidate 2.5, 3.5, 3.75: areas
+    # above 3: 0.25 + 0.75 = 1 and 0 + 0.625 = 0.625; 4 never reached
+    assert c.mean == (pytest.approx(0.625), 4., None, None)
+    # lower is better: the error 4 -> 4 -> 4.5 of seed 1 reaches 5 at once
+    assert convergence(baseline, candidate, 'lower').per_seed[1][2:] == \
+        (1., 1.)
+    assert convergence({1: {0: 1.}}, {1: {0: 2.}}) is None  # one epoch
+    assert convergence(baseline, {1: {3: 1.}, 2: {3: 1.}}) is None  # seeds
 
 
 def test_options_reach_the_tools_as_written():
@@ -422,6 +445,36 @@ def test_the_shipped_lut_study_file():
             } <= set(s.comparisons)
     assert all(e.config.is_file() for e in [*s.methods[1:], *s.tasks])
 
+
+def test_the_shipped_mto_study_file():
+    vit = 'vit-nano-p16_1xb16-coslr-20e_synthscenes-96px.py'
+    # the MTO configs come from another branch: until they are here, the
+    # baselines' configs stand in (same schedule and checkpoint hook)
+    stand_in = {f'pretrain.{name}.config': f'configs/synth/{base}_{vit}'
+                for name, base in (('SimMIM+MTO', 'simmim'),
+                                   ('MAE+MTO', 'mae'))
+                if not (CONFIGS / f'synth/mto-{base}_{vit}').is_file()}
+    s = st.load_study(CONFIGS / 'synth/studies/mto_vs_baseline.py',
+                      stand_in or None)
+    assert [m.name for m in s.methods] == ['random', 'SimMIM', 'SimMIM+MTO',
+                                           'MAE', 'MAE+MTO']
+    for method in s.methods[1:]:
+        assert method.checkpoints == (5, 10, 15, 20)
+        assert method.cfg_options == {
+            'train_cfg.max_epochs': 20,
+            'default_hooks.checkpoint.interval': 5,
+            'default_hooks.checkpoint.max_keep_ckpts': -1}
+    assert [m.config.name for m in s.methods[1::2]] == [
+        f'simmim_{vit}', f'mae_{vit}']
+    lut = st.load_study(CONFIGS / 'synth/studies/lut_vs_mae.py')
+    assert s.tasks == lut.tasks and s.data == lut.data
+    assert s.seeds == [0, 1, 2] and s.reference == 'random'
+    assert s.comparisons[-2:] == [('SimMIM+MTO', 'SimMIM'),
+                                  ('MAE+MTO', 'MAE')]
+    # per seed: 4 pre-trainings, 4 x 4 transfers, 1 from random
+    assert len(st.grid(s)) == 3 * (4 + 16 + 1)
+
+
 # --- the real tools --------------------------------------------------------
 
 def test_real_tools_one_run_end_to_end(synth_workspace, tmp_path,
@@ -519,3 +572,227 @@ def test_study_data_options_are_checked(fake):
     write_study(root / 'study.py', 'data = dict(num_pretrian=4)\n')
     with pytest.raises(SystemExit, match=r'study.py: data: .*num_pretrian'):
         study()
+
+
+# --- checkpoints: convergence curves (RAUC, epochs to target) --------------
+
+# The fake tools below score a transfer from checkpoint E of a pre-training
+# with config a.py / b.py by these piecewise-linear curves, plus the seed for
+# b.py: every number of the convergence section follows by hand.
+CURVES = dict(a={2: 40., 4: 44., 5: 45., 6: 46., 8: 48.},
+              b={2: 42., 4: 46., 6: 49., 8: 50.})
+HOOK = "default_hooks = dict(checkpoint=dict(type='CheckpointHook', " \
+    "interval={}))\n"
+
+
+@pytest.fixture
+def curves_study(tmp_path, monkeypatch):
+    """A study with two checkpointed methods run by in-process fake tools
+    (pre-training saves epoch_1..8.pth; a transfer tests the CURVES value
+    of its encoder's epoch); returns the folder and the launches."""
+    for name, interval in (('a.py', 1), ('b.py', 2)):
+        (tmp_path / name).write_text('train_cfg = dict(max_epochs=8)\n' +
+                                     HOOK.format(interval))
+    (tmp_path / 'cls.py').write_text('train_cfg = dict(max_epochs=1)\n')
+    write_curves_study(tmp_path / 'study.py')
+    monkeypatch.chdir(tmp_path)
+    launches = []
+
+    def fake_tool(script, args, log, cwd=None):
+        args = list(map(str, args))
+        work = Path(args[args.index('--work-dir') + 1])
+        options = dict(o.split('=', 1) for o in
+                       args[args.index('--cfg-options') + 1:])
+        launches.append((script, work, options))
+        work.mkdir(parents=True, exist_ok=True)
+        Path(log).write_text('fake\n')
+        if script == 'train.py' and Path(args[0]).name == 'cls.py':
+            ckpt = work / 'epoch_1.pth'  # a fine-tuning: remember its input
+            ckpt.write_text(json.dumps(options.get(
+                'model.backbone.init_cfg.checkpoint')))
+        elif script == 'train.py':  # a pre-training: 8 epochs
+            for epoch in range(1, 9):
+                ckpt = work / f'epoch_{epoch}.pth'
+                ckpt.write_text(json.dumps(dict(
+                    config=args[0], epoch=epoch, options=options)))
+        else:  # test: the score of the pre-trained encoder
+            pre = json.loads(Path(args[1]).read_text())
+            acc = 30.
+            if pre is not None:
+                pre = json.loads(Path(pre).read_text())
+                stem = Path(pre['config']).stem
+                seed = int(pre['options']['randomness.seed'])
+                acc = CURVES[stem][pre['epoch']] + (seed if stem == 'b'
+                                                    else 0)
+            out = work / '20260101_000000'
+            out.mkdir(parents=True)
+            (out / '20260101_000000.json').write_text(json.dumps(
+                dict(acc=acc)))
+            return 0, 0.01
+        (work / 'last_checkpoint').write_text(str(ckpt))
+        return 0, 0.01
+
+    monkeypatch.setattr(st, 'run_tool', fake_tool)
+    return tmp_path, launches
+
+
+def write_curves_study(path, extra=''):
+    path.write_text(textwrap.dedent('''\
+        pretrain = {'random': None,
+                    'A': dict(config='a.py', checkpoints=[2, 4, 6, 8]),
+                    'B': dict(config='b.py', checkpoints=[8, 2, 6, 4])}
+        transfer = dict(cls=dict(config='cls.py', metrics=dict(acc='higher')))
+        seeds = [0, 1, 2]
+        comparisons = [('B', 'A')]
+        ''') + extra)
+
+
+def tables(doc, section, heading):
+    """The tables (lists of rows of cells) under ``## section`` /
+    ``### heading``."""
+    part = doc.split(f'## {section}\n', 1)[1].split('\n## ', 1)[0]
+    part = part.split(f'### {heading}\n', 1)[1].split('\n### ', 1)[0]
+    found = []
+    for block in part.split('\n\n'):
+        lines = [ln for ln in block.splitlines() if ln.startswith('|')][2:]
+        if lines:
+            found.append([[c.strip() for c in ln.strip('|').split(' | ')]
+                          for ln in lines])
+    return found
+
+
+def test_checkpoints_transfer_from_each_epoch_and_report_convergence(
+        curves_study, capsys):
+    root, launches = curves_study
+    study()
+    work = root / 'work'
+    # per seed: random 1 transfer, A and B 1 pre-training + 4 transfers
+    assert len(launches) == 3 * (2 + 1 * 2 + 2 * 4 * 2)
+    pretrainings = [o for s, w, o in launches if w.parent.parent.name ==
+                    'pretrain']
+    assert len(pretrainings) == 6 and all(
+        o['default_hooks.checkpoint.max_keep_ckpts'] == '-1'
+        for o in pretrainings)
+    assert sorted(p.relative_to(work).as_posix() for p in
+                  work.glob('transfer/cls/*/**/result.json')) == sorted(
+        [f'transfer/cls/random/seed{s}/result.json' for s in range(3)] +
+        [f'transfer/cls/{m}/epoch{e}/seed{s}/result.json' for m in 'AB'
+         for e in (2, 4, 6, 8) for s in range(3)])
+    result = json.loads((work / 'transfer/cls/B/epoch6/seed1/result.json')
+                        .read_text())
+    assert (result['epoch'], result['seed'], result['metrics']['acc']) == \
+        (6, 1, 50.)
+    assert result['inputs']['pretrain']['checkpoint'] == str(
+        work / 'pretrain/B/seed1/epoch_6.pth')
+
+    doc = (root / 'docs/study.md').read_text()
+    assert 'A at epochs 2, 4, 6, 8; B at epochs 2, 4, 6, 8.' in doc
+    # the tables of the study use the last epoch: A 48, B 50 + seed
+    results = by_name(doc, 'Results', 'cls')
+    assert parse_cell(results['A'][2])[0][0] == pytest.approx(48)
+    assert parse_cell(results['B'][2])[0][0] == pytest.approx(51)
+    # Results, Paired differences, Convergence (B vs A only), Per-seed
+    assert doc.count('\n### ') == 4 and '### B vs A: cls acc ↑' in doc
+    per_epoch, measures = tables(doc, 'Convergence: RAUC and epochs to '
+                                 'target', 'B vs A: cls acc ↑')
+    assert [r[0] for r in per_epoch] == ['2', '4', '6', '8']
+    (a, a_std, _, _), _ = parse_cell(per_epoch[0][2])
+    (b, b_std, _, _), _ = parse_cell(per_epoch[0][3])
+    (d, _, _, _), _ = parse_cell(per_epoch[2][4])
+    assert (a, a_std, b, b_std, d) == (40, 0, 43, 1, 4)  # B 49 + seed - 46
+    # RAUC: areas above A(2) = 40 over [2, 8]: A 4 + 10 + 14 = 28; B
+    # (2 + 6) + (6 + 9) + (9 + 10) = 42, + 6 per seed unit: 42/28, 48/28,
+    # 54/28. Target 48 (A at 8): B 42+s, 46+s, 49+s, 50+s first reaches it
+    # at epoch 6, 6, 4; the crossing 4 + 2 (2 - s) / 3 for s = 0, 1, then 4.
+    rauc_seeds = [42 / 28, 48 / 28, 54 / 28]
+    crossed = [4 + 4 / 3, 4 + 2 / 3, 4.]
+    rows_ = {r[0]: r for r in measures}
+    for s in range(3):
+        label, value, target, reached, interpolated, ratio = \
+            rows_[f'seed {s}']
+        assert float(value) == pytest.approx(rauc_seeds[s], abs=5e-4)
+        assert (float(target), float(reached)) == (48, [6, 6, 4][s])
+        assert float(interpolated) == pytest.approx(crossed[s], abs=5e-3)
+        assert float(ratio) == pytest.approx(crossed[s] / 8, abs=5e-4)
+    mean = rows_['mean over 3 seeds']
+    h = stats.t.ppf(0.975, 2) * np.std(rauc_seeds, ddof=1) / math.sqrt(3)
+    (m, sd, lo, hi), tol = parse_cell(mean[1])
+    assert [m, sd, lo, hi] == pytest.approx(
+        [48 / 28, 6 / 28, 48 / 28 - h, 48 / 28 + h], abs=tol)
+    assert mean[1].endswith('faster')  # the interval lies above 1
+    assert parse_cell(mean[4])[0][0] == pytest.approx(14 / 3, abs=5e-3)
+    assert float(mean[5]) == pytest.approx(14 / 3 / 8, abs=5e-4)
+    # the mean curves: A 40, 44, 46, 48; B 43, 47, 50, 51
+    curves = rows_['seed-mean curves']
+    assert float(curves[1]) == pytest.approx(48 / 28, abs=5e-4)
+    assert (float(curves[3]), float(curves[4])) == pytest.approx(
+        (6, 4 + 2 / 3), abs=5e-3)
+    png = root / 'docs/study_curves.png'
+    assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+    assert '](study_curves.png)' in doc
+    per_seed = rows(doc, 'Per-seed values', 'cls')
+    assert [r[:3] for r in per_seed[:4]] == [
+        ['random', '—', '0'], ['random', '—', '1'], ['random', '—', '2'],
+        ['A', '2', '0']]
+    summary = json.loads((work / 'summary.json').read_text())
+    entry, = summary['convergence']
+    assert entry['rauc']['mean'] == pytest.approx(48 / 28)
+    assert entry['per_seed']['2'] == dict(rauc=pytest.approx(54 / 28),
+                                          target=48, reached=4, crossed=4)
+
+    # resuming runs nothing; an epoch added to the list (saved by the
+    # interval 1 of a.py) runs its transfers alone, from the same run
+    launches.clear()
+    study()
+    assert launches == []
+    study('--cfg-options', 'pretrain.A.checkpoints=[2,4,5,6,8]')
+    assert sorted(w.relative_to(work).as_posix() for _, w, _ in launches) \
+        == [f'transfer/cls/A/epoch5/seed{s}/{step}' for s in range(3)
+            for step in ('test', 'train')]
+    # a missing run drops its seed from the pair's curves
+    (work / 'transfer/cls/B/epoch4/seed2/result.json').unlink()
+    study('--only-aggregate')
+    per_epoch, measures = tables((root / 'docs/study.md').read_text(),
+                                 'Convergence: RAUC and epochs to target',
+                                 'B vs A: cls acc ↑')
+    assert [r[1] for r in per_epoch] == ['2'] * 4
+    assert [r[0] for r in measures] == ['seed 0', 'seed 1',
+                                        'mean over 2 seeds',
+                                        'seed-mean curves']
+
+
+@pytest.mark.parametrize('extra, message', [
+    ("pretrain['random'] = dict(config=None, checkpoints=[2])\n",
+     "pretrain['random']: checkpoints need a pre-training config"),
+    ("pretrain['B']['checkpoints'] = [2, 2]\n", 'distinct positive epochs'),
+    ("pretrain['B']['checkpoints'] = [2.5]\n", 'distinct positive epochs'),
+    ("pretrain['B']['checkpoints'] = [4, 10]\n",
+     "[10] after the last epoch (8)"),
+    ("pretrain['B']['checkpoints'] = [3, 5, 8]\n",
+     'epochs [3, 5] are not saved: default_hooks.checkpoint.interval=2'),
+    ("pretrain['B']['cfg_options'] = {'default_hooks.checkpoint': None}\n",
+     'has no default_hooks.checkpoint'),
+    ("pretrain['B']['cfg_options'] = {'train_cfg': dict(type='IterBasedT"
+     "rainLoop', max_iters=8)}\n", 'not epoch-based'),
+])
+def test_checkpoint_errors_name_the_method(curves_study, extra, message):
+    root, launches = curves_study
+    write_curves_study(root / 'study.py', extra)
+    with pytest.raises(SystemExit) as err:
+        study()
+    assert str(err.value).startswith('[study] study.py: ')
+    assert message in str(err.value)
+    assert launches == []
+
+
+def test_checkpoints_at_the_last_epoch_need_no_interval(curves_study):
+    root, _ = curves_study
+    write_curves_study(root / 'study.py', "pretrain['B']['cfg_options'] = "
+                       "{'default_hooks.checkpoint.interval': 3}\n"
+                       "pretrain['B']['checkpoints'] = [3, 6, 8]\n")
+    s = st.load_study(root / 'study.py')
+    assert s.methods[2].checkpoints == (3, 6, 8)
+    assert s.methods[2].cfg_options == {
+        'default_hooks.checkpoint.interval': 3,
+        'default_hooks.checkpoint.max_keep_ckpts': -1}
+    assert s.methods[0].checkpoints == () and s.methods[0].cfg_options == {}

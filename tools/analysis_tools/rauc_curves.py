@@ -1,13 +1,14 @@
-"""RAUC (MTO) between a baseline and a candidate score-vs-epoch curve.
+"""RAUC and epochs to target (MTO) of a candidate score-vs-epoch curve
+against a baseline's.
 
     python tools/analysis_tools/rauc_curves.py BASELINE CANDIDATE
         [--metric NAME] [--start E1] [--end E2] [--names NAME1 NAME2]
-        [--out-dir DIR]
+        [--direction higher|lower] [--out-dir DIR]
 
 RAUC = ∫_{E1}^{E2} (S2(E) − S1(E1)) dE / ∫_{E1}^{E2} (S1(E) − S1(E1)) dE
-(``sgmim.analysis.relative_auc.rauc``: trapezoid over the measured epochs, linear
-interpolation at E1/E2; defaults: the first and last common epoch). Each
-curve is one of
+(``sgmim.analysis.relative_auc.rauc``: trapezoid over the measured epochs,
+linear interpolation at E1/E2; defaults: the first and last common epoch).
+Each curve is one of
 
 * a CSV file: a header row, then one row per epoch; the first column is the
   epoch, the value is the column ``--metric`` (or the only other column);
@@ -22,8 +23,18 @@ curve is one of
 
 ``--metric`` names a record key exactly or by its last part
 (``top1`` for ``accuracy/top1``). The curves are compared on the epochs both
-measured. Writes ``rauc.json`` and ``rauc.png`` (both curves, the level
-S1(E1) and the two areas).
+measured.
+
+Epochs to target (``sgmim.analysis.relative_auc.epochs_to_target``): the
+target is the baseline's score at E2, S1(E2) (its final measured epoch by
+default), which the baseline takes E2 epochs to reach; the candidate's count
+is the first common epoch at which it reaches the target (``>=``, ``<=`` with
+``--direction lower``), measured, and interpolated linearly between the two
+epochs around the first crossing; the ratio is candidate / E2 (MTO: about
+0.5). ``null`` when the candidate never reaches it.
+
+Writes ``rauc.json`` and ``rauc.png`` (both curves, the level S1(E1), the two
+areas, the target and where the candidate reaches it).
 """
 import argparse
 import csv
@@ -37,7 +48,7 @@ import numpy as np
 from sgmim.analysis.cli import run_main
 from sgmim.analysis.outputs import OutputDir
 from sgmim.analysis.plotting import rauc_figure
-from sgmim.analysis.relative_auc import rauc
+from sgmim.analysis.relative_auc import epochs_to_target, rauc
 
 MEASURE = 'rauc'
 EPOCH_DIR = re.compile(r'(\d+)$')
@@ -55,6 +66,9 @@ def parse_args(argv=None):
                         'common epoch)')
     parser.add_argument('--names', nargs=2, metavar=('NAME1', 'NAME2'),
                         help='curve labels (default: the file/folder names)')
+    parser.add_argument('--direction', choices=('higher', 'lower'),
+                        default='higher', help='which way the score is '
+                        'better, for epochs to target (default: higher)')
     parser.add_argument('--out-dir', default=f'work_dirs/analysis/{MEASURE}',
                         help='output folder')
     return parser.parse_args(argv)
@@ -201,12 +215,33 @@ def compute(args) -> dict:
     epochs, s1, s2 = common_curves(baseline, candidate)
     value = rauc(epochs, s1, s2, args.start, args.end)
     names = args.names or [label(args.baseline), label(args.candidate)]
+    end = epochs[-1] if args.end is None else args.end
+    target = float(np.interp(end, epochs, s1))
+    reached = {kind: epochs_to_target(epochs, s2, target, kind == 'interp',
+                                      args.direction)
+               for kind in ('measured', 'interp')}
     return dict(
         measure=MEASURE, metric=args.metric, rauc=value,
         start=epochs[0] if args.start is None else args.start,
-        end=epochs[-1] if args.end is None else args.end, epochs=epochs,
+        end=end, epochs=epochs, direction=args.direction, target=target,
+        epochs_to_target=reached['interp'],
+        epochs_to_target_measured=reached['measured'],
+        baseline_epochs_to_target=end,
+        epochs_ratio=(None if reached['interp'] is None else
+                      reached['interp'] / end),
         baseline=dict(name=names[0], source=args.baseline, values=s1),
         candidate=dict(name=names[1], source=args.candidate, values=s2))
+
+
+def target_text(result: dict) -> str:
+    """The printed epochs-to-target clause."""
+    head = (f'epochs to {result["baseline"]["name"]}\'s {result["target"]:g} '
+            f'at epoch {result["end"]:g}')
+    if result['epochs_to_target'] is None:
+        return f'{head}: not reached'
+    return (f'{head}: {result["epochs_to_target"]:.4g} (measured '
+            f'{result["epochs_to_target_measured"]:g}), ratio '
+            f'{result["epochs_ratio"]:.3f}')
 
 
 def main(argv=None):
@@ -218,9 +253,10 @@ def main(argv=None):
         out.write_json(f'{MEASURE}.json', result)
         out.save_figure(f'{MEASURE}.png', rauc_figure(
             *curves, result['start'], result['end'], result['rauc'],
-            args.metric or 'score'))
-    print(f'RAUC = {result["rauc"]:.4f}; wrote {MEASURE}.json and '
-          f'{MEASURE}.png to {args.out_dir}')
+            args.metric or 'score', result['target'],
+            result['epochs_to_target']))
+    print(f'RAUC = {result["rauc"]:.4f}; {target_text(result)}; wrote '
+          f'{MEASURE}.json and {MEASURE}.png to {args.out_dir}')
 
 
 if __name__ == '__main__':

@@ -21,6 +21,15 @@ mean ± sample std [95 % t-interval] over seeds per (method, task, metric), the
 paired differences against the reference method (and the study's extra
 comparisons) with their intervals, the per-seed values and wall times, and a
 bar chart with the intervals as error bars (``--out`` with ``.png``).
+
+Methods with ``checkpoints`` (see ``sgmim.studies.study``) are transferred
+from each listed epoch of their pre-training run; the tables above use their
+last listed epoch. A comparison of two such methods adds a *Convergence*
+section: per task and metric, both methods' scores at each common epoch (and
+their paired difference), MTO's RAUC per seed and its mean [95 % t-interval],
+and the epochs each seed's candidate takes to reach that seed's baseline's
+final score, measured and interpolated (``study_stats.convergence``); and a
+figure of the seed-mean curves (``--out`` with ``_curves.png``).
 ``--cfg-options`` override keys of the study file, e.g.
 ``seeds=[0] transfer_cfg_options.train_cfg.max_iters=20``. The report, its
 figure and ``WORK_DIR/summary.json`` are written atomically.
@@ -36,11 +45,13 @@ from pathlib import Path
 from typing import NamedTuple
 
 import matplotlib
+import numpy as np
 from mmengine.config import DictAction
 from tqdm import tqdm
 
 from sgmim.studies import study as st
-from sgmim.studies.study_stats import paired_difference, summarize, verdict
+from sgmim.studies.study_stats import (Summary, convergence,
+                                       paired_difference, summarize, verdict)
 from sgmim.datasets.synthscenes.files import atomic_write_bytes
 
 matplotlib.use('Agg')
@@ -133,6 +144,68 @@ def aggregate(study, values):
     return summaries, differences
 
 
+def convergences(study, curves):
+    """``(candidate, baseline, task, metric) -> Convergence`` of each
+    comparison whose two methods have curves (checkpoints)."""
+    found = {}
+    for method, reference in study.comparisons:
+        for task in study.tasks:
+            for metric, direction in task.metrics.items():
+                a = curves.get((method, task.name, metric))
+                b = curves.get((reference, task.name, metric))
+                measures = a and b and convergence(b, a, direction)
+                if measures:
+                    found[(method, reference, task.name, metric)] = measures
+    return found
+
+
+def _png(fig):
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format='png', dpi=110)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def curves_figure(study, curves, found):
+    """One panel per convergence: both methods' mean over the pair's seeds
+    at each epoch with its 95 % t-interval as a band, the target (the
+    baseline's final mean) dotted and where the candidate's mean curve
+    reaches it; returns PNG bytes."""
+    cols = min(2, len(found))
+    grid_rows = math.ceil(len(found) / cols)
+    fig, axes = plt.subplots(grid_rows, cols, squeeze=False,
+                             figsize=(4.2 * cols, 3.2 * grid_rows))
+    for ax in axes.flat[len(found):]:
+        ax.set_visible(False)
+    for ax, (key, c) in zip(axes.flat, found.items()):
+        method, reference, task, metric = key
+        for i, name in enumerate((reference, method)):
+            curve = curves[(name, task, metric)]
+            stats = [summarize([curve[e][s] for s in c.seeds])
+                     for e in c.epochs]
+            mean = [x.mean for x in stats]
+            ax.plot(c.epochs, mean, marker='o', ms=3, color=f'C{i}',
+                    label=name)
+            if len(c.seeds) > 1:
+                ax.fill_between(c.epochs, [x.interval[0] for x in stats],
+                                [x.interval[1] for x in stats],
+                                color=f'C{i}', alpha=0.2)
+        ax.axhline(c.mean.target, color='black', linestyle=':',
+                   linewidth=0.8)
+        if c.mean.crossed is not None:
+            ax.plot([c.mean.crossed], [c.mean.target], 'kx', ms=7)
+        rauc = '—' if c.mean.rauc is None else f'{c.mean.rauc:.3f}'
+        ax.set_title(f'{method} vs {reference}, {task}: {metric}\n'
+                     f'RAUC of the mean curves {rauc}', fontsize=9)
+        ax.set_xlabel('pre-training epoch', fontsize=8)
+        ax.tick_params(labelsize=8)
+        ax.legend(fontsize=7)
+    fig.suptitle(f'{study.title}: mean over seeds, 95 % t-interval; dotted: '
+                 'the target', fontsize=9)
+    fig.tight_layout()
+    return _png(fig)
+
+
 def figure(study, values, summaries):
     """Bar per method (mean, 95 % interval as error bar, seeds as dots), one
     panel per task and metric; returns PNG bytes."""
@@ -163,10 +236,7 @@ def figure(study, values, summaries):
     fig.suptitle(f'{study.title}: mean over seeds, 95 % t-interval',
                  fontsize=9)
     fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format='png', dpi=110)
-    plt.close(fig)
-    return buffer.getvalue()
+    return _png(fig)
 
 
 class Report(NamedTuple):
@@ -180,6 +250,8 @@ class Report(NamedTuple):
     differences: dict  # (method, reference, task, metric) -> Summary
     results: dict      # Run -> result
     missing: list      # Runs without a current result
+    curves: dict = {}       # (method, task, metric) -> {epoch: {seed: v}}
+    convergence: dict = {}  # (method, reference, task, metric) -> ...
 
     def places(self, task, metric):
         return decimals([s.mean for (_, t, m), s in self.summaries.items()
@@ -202,6 +274,13 @@ def grid_section(r):
         (m.name, f'`{st.relative(m.config)}`' if m.config else
          '— (random initialisation)', r.budgets.get(m.name, '—'),
          options_text(m.cfg_options)) for m in study.methods])
+    checkpointed = [m for m in study.methods if m.checkpoints]
+    if checkpointed:
+        lines += ['', 'Transferred from checkpoints of the pre-training run '
+                  '(every task from each; the tables use the last one): ' +
+                  '; '.join(f'{m.name} at epochs '
+                            f'{", ".join(map(str, m.checkpoints))}'
+                            for m in checkpointed) + '.']
     lines += [''] + table(
         ['transfer', 'config', 'budget', 'metrics', 'cfg_options'],
         [(t.name, f'`{st.relative(t.config)}`', r.budgets[t.name],
@@ -276,6 +355,89 @@ def differences_section(r):
     return lines
 
 
+def epoch_text(epoch):
+    return '—' if epoch is None else str(epoch)
+
+
+def convergence_section(r):
+    lines = [
+        '## Convergence: RAUC and epochs to target', '',
+        "MTO's measures, per seed s (candidate and baseline pre-trained "
+        'with seed s, each transferred from its checkpoints at the common '
+        'epochs E1 < … < E2 below; curves piecewise linear between them):',
+        '',
+        '- RAUC = ∫ (S2(E) − S1(E1)) dE / ∫ (S1(E) − S1(E1)) dE over '
+        '[E1, E2] (trapezoid rule), S1 the baseline, S2 the candidate; '
+        'above 1 the candidate learns faster (the paper: 1.19–1.47). Mean '
+        '[95 % t-interval] over the seeds; *faster* / *slower* when the '
+        'interval excludes 1.',
+        "- Epochs to target: the target is the seed's baseline at E2, "
+        'S1(E2), which the baseline takes E2 epochs to reach; the '
+        "candidate's count is the first checkpoint epoch at which S2 ≥ the "
+        'target (≤ for a ↓ metric), and interpolated, '
+        'E* = E_(i−1) + (target − S2(E_(i−1))) / (S2(E_i) − S2(E_(i−1))) · '
+        '(E_i − E_(i−1)) between that epoch E_i and the one before; ratio '
+        'E* / E2 (the paper: about 0.5). Epochs count from the start of '
+        'pre-training.',
+        '- Seed-mean curves: the same measures of the mean over the seeds '
+        'at each epoch (not the mean of the per-seed values).', '']
+    faster = {'better': 'faster', 'worse': 'slower', '~': '~', '': ''}
+    for (method, reference, task_name, metric), c in r.convergence.items():
+        task = next(t for t in r.study.tasks if t.name == task_name)
+        direction = task.metrics[metric]
+        places = r.places(task_name, metric)
+        a = r.curves[(method, task_name, metric)]
+        b = r.curves[(reference, task_name, metric)]
+        rows = []
+        for e in c.epochs:
+            cb = summarize([b[e][s] for s in c.seeds])
+            ca = summarize([a[e][s] for s in c.seeds])
+            d = paired_difference({s: a[e][s] for s in c.seeds},
+                                  {s: b[e][s] for s in c.seeds})
+            rows.append([e, len(c.seeds), cell(cb, places), cell(ca, places),
+                         f'{cell(d, places, signed=True)} '
+                         f'{verdict(d, direction)}'.strip()])
+        lines += [f'### {method} vs {reference}: {task_name} {metric} '
+                  f'{ARROW[direction]}', ''] + table(
+            ['epoch', 'n', reference, method, f'Δ {method} − {reference}'],
+            rows) + ['']
+
+        def measures_row(label, m):
+            return [label, '—' if m.rauc is None else f'{m.rauc:.3f}',
+                    f'{m.target:.{places}f}',
+                    'not reached' if m.reached is None else f'{m.reached:g}',
+                    'not reached' if m.crossed is None else
+                    f'{m.crossed:.2f}',
+                    '—' if m.crossed is None else
+                    f'{m.crossed / c.epochs[-1]:.3f}']
+
+        rows = [measures_row(f'seed {s}', m) for s, m in c.per_seed.items()]
+        n = len(c.seeds)
+        reached = [m.reached for m in c.per_seed.values()
+                   if m.reached is not None]
+        if c.rauc is None:
+            rauc = '— (flat baselines)'
+        else:
+            shifted = Summary(c.rauc.n, c.rauc.mean - 1, c.rauc.std,
+                              c.rauc.half_width)
+            rauc = (f'{cell(c.rauc, 3)} '
+                    f'{faster[verdict(shifted, "higher")]}').strip()
+        rows.append([
+            f'mean over {n} seed{"s" if n > 1 else ""}', rauc,
+            f'{np.mean([m.target for m in c.per_seed.values()]):.{places}f}',
+            cell(summarize(reached), 2) if len(reached) == n else
+            f'{len(reached)}/{n} reached',
+            f'{len(reached)}/{n} reached' if c.crossed is None else
+            cell(c.crossed, 2),
+            '—' if c.crossed is None else
+            f'{c.crossed.mean / c.epochs[-1]:.3f}'])
+        rows.append(measures_row('seed-mean curves', c.mean))
+        lines += table(['', 'RAUC', f'target ({reference} at {c.epochs[-1]})',
+                        f'epochs to target ({reference}: {c.epochs[-1]})',
+                        'interpolated', 'ratio'], rows) + ['']
+    return lines
+
+
 def wall(result):
     return sum(result['wall_s'].values())
 
@@ -285,20 +447,26 @@ def seeds_section(r):
     names = [m.name for m in r.study.methods]
     for task in r.study.tasks:
         runs = sorted((x for x in r.results if x.task == task),
-                      key=lambda x: (names.index(x.method.name), x.seed))
-        rows = [[x.method.name, x.seed] + [
+                      key=lambda x: (names.index(x.method.name),
+                                     x.epoch or 0, x.seed))
+        epochs = any(x.epoch is not None for x in runs)  # a column then
+        rows = [[x.method.name, *([epoch_text(x.epoch)] if epochs else []),
+                 x.seed] + [
             f'{float(r.results[x]["metrics"][m]):.4f}' for m in task.metrics]
             + [f'{wall(r.results[x]):.1f}'] for x in runs]
         lines += [f'### {task.name}', ''] + table(
-            ['pre-training', 'seed', *task.metrics, 'wall (s)'], rows) + ['']
+            ['pre-training', *(['epoch'] if epochs else []), 'seed',
+             *task.metrics, 'wall (s)'], rows) + ['']
     return lines
 
 
 def wall_section(r, elapsed, counts, only_aggregate):
     groups = {}
     for run, result in r.results.items():
+        epoch = '' if run.epoch is None else f' epoch {run.epoch}'
         name = (f'pre-train {run.method.name}' if run.task is None else
-                f'{run.task.name} <- {run.method.name} (fine-tune + test)')
+                f'{run.task.name} <- {run.method.name}{epoch} (fine-tune + '
+                'test)')
         groups.setdefault(name, []).append(wall(result))
     total = sum(map(sum, groups.values()))
     lines = ['## Wall time', ''] + table(
@@ -321,18 +489,34 @@ def markdown(r, png, elapsed, counts, only_aggregate):
              'Produced by:', '', '```',
              r.command, '```', '']
     lines += grid_section(r) + results_section(r) + differences_section(r)
+    if r.convergence:
+        lines += convergence_section(r)
     lines += seeds_section(r) + wall_section(r, elapsed, counts,
                                              only_aggregate)
     lines += ['## Figure', '', f'![{r.study.title}]({png})', '',
               'Bars: mean over seeds; error bars: 95 % t-interval; dots: the '
               'seeds.', '']
+    if r.convergence:
+        curves_png = curves_path(Path(png)).as_posix()
+        lines += [f'![{r.study.title}: convergence]({curves_png})', '',
+                  'Curves: mean over the seeds of each comparison at each '
+                  'checkpoint epoch; bands: 95 % t-interval; dotted: the '
+                  "target (the baseline's final mean); cross: where the "
+                  "candidate's mean curve reaches it.", '']
     return '\n'.join(lines)
 
 
-def summary_json(study, values, summaries, differences):
+def curves_path(png: Path) -> Path:
+    """The convergence figure beside the bar chart ``png``."""
+    return png.with_name(f'{png.stem}_curves.png')
+
+
+def summary_json(study, values, summaries, differences, curves=None,
+                 found=None):
     def entry(s):
-        return dict(n=s.n, mean=s.mean, std=s.std, half_width=s.half_width)
-    return dict(
+        return None if s is None else dict(n=s.n, mean=s.mean, std=s.std,
+                                           half_width=s.half_width)
+    data = dict(
         study=str(study.path), seeds=study.seeds,
         values=[dict(method=k[0], task=k[1], metric=k[2],
                      seeds={str(s): x for s, x in v.items()})
@@ -342,6 +526,19 @@ def summary_json(study, values, summaries, differences):
         differences=[dict(method=k[0], reference=k[1], task=k[2],
                           metric=k[3], **entry(s))
                      for k, s in differences.items()])
+    if curves:  # only studies with checkpoints
+        data['curves'] = [
+            dict(method=k[0], task=k[1], metric=k[2], epoch=e,
+                 seeds={str(s): x for s, x in v.items()})
+            for k, by_epoch in curves.items() for e, v in by_epoch.items()]
+        data['convergence'] = [
+            dict(method=k[0], reference=k[1], task=k[2], metric=k[3],
+                 epochs=c.epochs, seeds=c.seeds,
+                 per_seed={str(s): m._asdict() for s, m in c.per_seed.items()},
+                 rauc=entry(c.rauc), crossed=entry(c.crossed),
+                 mean_curves=c.mean._asdict())
+            for k, c in (found or {}).items()]
+    return data
 
 
 def load(args):
@@ -405,19 +602,27 @@ def main(argv=None):
         sys.exit(f'[study] {err}')
 
     summaries, differences = aggregate(study, values)
+    curves = st.curve_values(study, results)
+    found = convergences(study, curves)
     atomic_write_bytes(str(png), figure(study, values, summaries))
+    if found:
+        atomic_write_bytes(str(curves_path(png)),
+                           curves_figure(study, curves, found))
     command = shlex.join(['python', 'tools/analysis_tools/synth_study.py',
                           *(sys.argv[1:] if argv is None else argv)])
     text = markdown(
         Report(study, command, work_dir, budgets, values, summaries,
-               differences, results, missing), st.relative(png, out.parent),
-        time.time() - start, counts, args.only_aggregate)
+               differences, results, missing, curves, found),
+        st.relative(png, out.parent), time.time() - start, counts,
+        args.only_aggregate)
     atomic_write_bytes(str(out), text.encode())
     st.write_json(work_dir / 'summary.json',
-                  summary_json(study, values, summaries, differences))
+                  summary_json(study, values, summaries, differences, curves,
+                               found))
+    figures = f'{png}' + (f' and {curves_path(png)}' if found else '')
     print(f'[study] {len(runs)} runs: {counts["ran"]} ran, '
           f'{counts["skipped"]} reused, {len(missing)} missing; wrote {out} '
-          f'and {png}')
+          f'and {figures}')
 
 
 if __name__ == '__main__':

@@ -1,7 +1,8 @@
 """Representation analyses of trained encoders: attention statistics, CKA,
-singular-value spectra, Fourier ΔLog amplitude, masked-token heterogeneity
-and RAUC, with the feature capture, model loading, image batches, atomic
-outputs and figures the tools under ``tools/analysis_tools/`` share.
+singular-value spectra, Fourier ΔLog amplitude, masked-token heterogeneity,
+RAUC and epochs to target, with the feature capture, model loading, image
+batches, atomic outputs and figures the tools under ``tools/analysis_tools/``
+share.
 
 The measures are pure tensor functions, exported here::
 
@@ -18,7 +19,7 @@ from .features import FeatureCapture, TokenFeatures, default_layers
 from .fourier import fourier_delta_log_amplitude, half_diagonal_frequencies
 from .heterogeneity import (masked_token_heterogeneity, split_tokens_by_mask,
                             token_affinity)
-from .relative_auc import rauc
+from .relative_auc import epochs_to_target, rauc
 from .spectrum import (CovarianceAccumulator, log_spectrum_gap,
                        singular_value_spectrum)
 
@@ -26,9 +27,9 @@ __all__ = [
     'AttentionCapture', 'CovarianceAccumulator', 'FeatureCapture',
     'MinibatchCKA', 'TokenFeatures', 'attention_distance',
     'attention_entropy', 'default_attention_layers', 'default_layers',
-    'fourier_delta_log_amplitude', 'half_diagonal_frequencies',
-    'head_kl_divergence', 'large_kernel_heads', 'linear_cka',
-    'log_spectrum_gap', 'masked_token_heterogeneity', 'rauc',
+    'epochs_to_target', 'fourier_delta_log_amplitude',
+    'half_diagonal_frequencies', 'head_kl_divergence', 'large_kernel_heads',
+    'linear_cka', 'log_spectrum_gap', 'masked_token_heterogeneity', 'rauc',
     'singular_value_spectrum', 'split_tokens_by_mask', 'token_affinity',
     'unbiased_hsic'
 ]

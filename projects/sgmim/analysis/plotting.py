@@ -346,10 +346,12 @@ def affinity_figure(models: Sequence[dict]):
 
 
 def rauc_figure(baseline: dict, candidate: dict, start: float, end: float,
-                value: float, metric: str):
+                value: float, metric: str, target: Optional[float] = None,
+                reached: Optional[float] = None):
     """Both curves, the baseline's start level S1(E1), and the areas of the
     RAUC ratio over [E1, E2] shaded (``baseline``/``candidate``: dicts with
-    ``name``, ``epochs``, ``values``)."""
+    ``name``, ``epochs``, ``values``); with ``target``, its level dotted and,
+    with ``reached``, a cross where the candidate reaches it."""
     with paper_style():
         fig, (ax, ) = new_figure(width=4.5, height=3.3)
         origin = float(np.interp(start, baseline['epochs'],
@@ -365,9 +367,16 @@ def rauc_figure(baseline: dict, candidate: dict, start: float, end: float,
                    label='S1(E1)')
         ax.axvline(start, color='gray', linewidth=0.5)
         ax.axvline(end, color='gray', linewidth=0.5)
+        title = f'RAUC = {value:.3f}'
+        if target is not None:
+            ax.axhline(target, color='black', linestyle=':', linewidth=0.8,
+                       label='target S1(E2)')
+            if reached is not None:
+                ax.plot([reached], [target], 'kx', ms=7)
+                title += f', target at epoch {reached:.3g} (of {end:g})'
         ax.set_xlabel('epoch')
         ax.set_ylabel(metric)
-        ax.set_title(f'RAUC = {value:.3f}')
+        ax.set_title(title)
         ax.legend()
         fig.tight_layout()
     return fig

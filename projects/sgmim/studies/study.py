@@ -12,6 +12,8 @@ A study file is a plain Python file (read with mmengine ``Config``)::
         'SimMIM': 'configs/synth/simmim_....py',
         'SG-MIM': dict(config='configs/synth/sgmim_....py',
                        cfg_options=dict(train_cfg=dict(max_epochs=20))),
+        'MTO': dict(config='configs/synth/mto-simmim_....py',
+                    checkpoints=[5, 10, 15, 20]),   # see below
     }
     transfer = {                       # name -> dict
         'depth': dict(config='configs/synth/glpdepth_....py',
@@ -32,6 +34,30 @@ options of ``sgmim.datasets.synthscenes.generate``. It is generated under
 changes) and every tool runs in ``WORK_DIR``, so the synth configs' default
 ``data/synthscenes`` roots read it. Without ``data`` the tools run in the
 current directory and read its ``data/synthscenes`` (``make data``).
+
+``checkpoints`` (optional, a method with a config): epochs of the method's
+one pre-training run (per seed) to transfer from, e.g.
+``checkpoints=[5, 10, 15, 20]``, for convergence curves (MTO's RAUC and
+epochs to target). Every transfer task then runs from each of them
+(``epoch_E.pth`` beside the run's last checkpoint), the results stored per
+(method, epoch, seed) in ``transfer/TASK/METHOD/epochE/seedS``; the study's
+tables and paired differences take the last listed epoch, and a comparison
+``(candidate, baseline)`` (as every pair: method, reference) of two methods
+with checkpoints also gets their curves, RAUC and epochs to target
+(``study_stats.convergence``). A method without ``checkpoints`` transfers
+from the final checkpoint into ``transfer/TASK/METHOD/seedS``.
+
+The study adds ``default_hooks.checkpoint.max_keep_ckpts=-1`` to such a
+run's options, so that no checkpoint is deleted, and refuses, before
+anything runs, epochs that the config's ``CheckpointHook`` (after the
+cfg_options) would not save: epoch ``e`` is saved when ``e ≥ save_begin``
+and ``interval`` divides ``e − save_begin``, or when it is the last
+(``save_last``). Training must be epoch-based (an ``EpochBasedTrainLoop``
+with ``max_epochs``), the hook by epoch with its default ``epoch_{}.pth``
+names. An ``interval`` equal to the list's step (set in the method's
+cfg_options) keeps only the listed checkpoints on disk. The list itself is
+not an input of the pre-training run: adding an epoch that the run saved
+runs only the new transfers.
 
 ``cfg_options`` are config overrides as for ``--cfg-options`` (nested dicts
 or dotted keys). A method's apply to its pre-training runs, a task's to its
@@ -68,10 +94,12 @@ TOOLS = (MIM / 'tools').resolve()
 STUDY_KEYS = ('pretrain', 'transfer', 'seeds', 'reference', 'comparisons',
               'pretrain_cfg_options', 'transfer_cfg_options', 'title',
               'data')
-METHOD_KEYS = ('config', 'cfg_options')
+METHOD_KEYS = ('config', 'cfg_options', 'checkpoints')
 TASK_KEYS = ('config', 'metrics', 'cfg_options')
 NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.+-]*$')  # also a folder name
 RESULT = 'result.json'
+# set on a pre-training run with checkpoints: keep every checkpoint it saves
+KEEP_CHECKPOINTS = {'default_hooks.checkpoint.max_keep_ckpts': -1}
 
 
 # --- tool runs (shared with tools/demo.py) ---------------------------------
@@ -121,6 +149,7 @@ class Method(NamedTuple):
     name: str
     config: Optional[Path]  # None: random initialisation
     cfg_options: Dict[str, object]
+    checkpoints: Tuple[int, ...] = ()  # epochs to transfer from; () final
 
 
 class Task(NamedTuple):
@@ -227,7 +256,65 @@ def _method(name, entry, study_path: Path) -> Method:
     config = entry.get('config')
     if config is not None:
         config = _find_config(config, where, study_path)
-    return Method(name, config, _options(entry, where, study_path))
+    checkpoints = entry.get('checkpoints') or ()
+    if checkpoints:
+        if config is None:
+            raise StudyError(f'{study_path}: {where}: checkpoints need a '
+                             'pre-training config (random initialisation '
+                             'has none)')
+        if (not isinstance(checkpoints, (list, tuple)) or not all(
+                isinstance(e, int) and not isinstance(e, bool) and e > 0
+                for e in checkpoints)
+                or len(set(checkpoints)) != len(checkpoints)):
+            raise StudyError(f'{study_path}: {where}.checkpoints must be '
+                             f'distinct positive epochs, got {checkpoints!r}')
+    return Method(name, config, _options(entry, where, study_path),
+                  tuple(sorted(checkpoints)))
+
+
+def _check_checkpoints(method: Method, study_path: Path) -> None:
+    """Refuse checkpoints that the method's run would not save (module
+    docstring: the CheckpointHook's rule)."""
+    where = f'{study_path}: pretrain[{method.name!r}].checkpoints'
+    options = {k: v for k, v in method.cfg_options.items()
+               if k not in KEEP_CHECKPOINTS}  # the study's own: no hook yet
+    try:
+        cfg = Config.fromfile(str(method.config))
+        cfg.merge_from_dict(options)
+    except Exception as err:
+        raise StudyError(f'{where}: cannot read {method.config} with its '
+                         f'cfg_options: {err}') from err
+    train = cfg.get('train_cfg') or {}
+    max_epochs = train.get('max_epochs')
+    if (not isinstance(max_epochs, int) or not train.get('by_epoch', True)
+            or train.get('type', 'EpochBasedTrainLoop')
+            != 'EpochBasedTrainLoop'):
+        raise StudyError(f'{where}: checkpoints are epochs, but the run is '
+                         'not epoch-based (train_cfg: an EpochBasedTrainLoop '
+                         'with max_epochs)')
+    late = [e for e in method.checkpoints if e > max_epochs]
+    if late:
+        raise StudyError(f'{where}: {late} after the last epoch '
+                         f'({max_epochs})')
+    hook = (cfg.get('default_hooks') or {}).get('checkpoint') or {}
+    if 'type' not in hook:
+        raise StudyError(f'{where}: the config has no '
+                         'default_hooks.checkpoint (a CheckpointHook)')
+    if not hook.get('by_epoch', True) or hook.get('filename_tmpl'):
+        raise StudyError(f'{where}: default_hooks.checkpoint must save by '
+                         'epoch under its default names (epoch_{}.pth)')
+    interval = hook.get('interval', -1)
+    begin = hook.get('save_begin', 0)
+    last = max_epochs if hook.get('save_last', True) else None
+    unsaved = [e for e in method.checkpoints if e != last and not (
+        interval > 0 and e >= begin and (e - begin) % interval == 0)]
+    if unsaved:
+        raise StudyError(
+            f'{where}: epochs {unsaved} are not saved: '
+            f'default_hooks.checkpoint.interval={interval} '
+            f'(save_begin={begin}) must divide them; set the interval in '
+            "the method's cfg_options, e.g. "
+            "{'default_hooks.checkpoint.interval': 5}")
 
 
 def _task(name, entry, study_path: Path) -> Task:
@@ -269,8 +356,12 @@ def load_study(path, cfg_options=None, seeds=None) -> Study:
               for kind in ('pretrain', 'transfer')}
     methods = [_method(name, entry, path)
                for name, entry in _table(cfg, 'pretrain', path).items()]
-    methods = [m._replace(cfg_options={**common['pretrain'], **m.cfg_options})
-               for m in methods]
+    methods = [m._replace(cfg_options={
+        **common['pretrain'], **m.cfg_options,
+        **(KEEP_CHECKPOINTS if m.checkpoints else {})}) for m in methods]
+    for method in methods:
+        if method.checkpoints:
+            _check_checkpoints(method, path)
     tasks = [_task(name, entry, path)
              for name, entry in _table(cfg, 'transfer', path).items()]
     tasks = [t._replace(cfg_options={**common['transfer'], **t.cfg_options})
@@ -361,27 +452,33 @@ def budget(config: Path, options: Dict[str, object]) -> str:
 # --- runs and their results ------------------------------------------------
 
 class Run(NamedTuple):
-    """One pre-training (``task`` None) or transfer run of the grid."""
+    """One pre-training (``task`` None) or transfer run of the grid; a
+    transfer from one of the method's ``checkpoints`` has its ``epoch``."""
     method: Method
     task: Optional[Task]
     seed: int
     data: Optional[dict] = None  # the study's data (tools run in WORK_DIR)
+    epoch: Optional[int] = None  # None: from the final checkpoint
 
     def __hash__(self):  # the entries hold dicts; a run is its names + seed
         return hash((self.method.name, self.task and self.task.name,
-                     self.seed))
+                     self.seed, self.epoch))
 
     @property
     def label(self) -> str:
         if self.task is None:
             return f'pretrain {self.method.name} seed {self.seed}'
-        return f'{self.task.name} <- {self.method.name} seed {self.seed}'
+        epoch = '' if self.epoch is None else f' epoch {self.epoch}'
+        return f'{self.task.name} <- {self.method.name}{epoch} seed ' \
+            f'{self.seed}'
 
     def directory(self, work_dir: Path) -> Path:
         if self.task is None:
             return work_dir / 'pretrain' / self.method.name / self.seed_dir
-        return work_dir / 'transfer' / self.task.name / self.method.name / \
-            self.seed_dir
+        folder = work_dir / 'transfer' / self.task.name / self.method.name
+        if self.epoch is not None:
+            folder = folder / f'epoch{self.epoch}'
+        return folder / self.seed_dir
 
     @property
     def seed_dir(self) -> str:
@@ -390,14 +487,16 @@ class Run(NamedTuple):
 
 def grid(study: Study) -> List[Run]:
     """Every run, in running order: per seed, each method's pre-training
-    (none for random initialisation) followed by its transfers."""
+    (none for random initialisation) followed by its transfers (per task,
+    one from each of its checkpoints, or one from the final checkpoint)."""
     runs = []
     for seed in study.seeds:
         for method in study.methods:
             if method.config is not None:
                 runs.append(Run(method, None, seed, study.data))
-            runs += [Run(method, task, seed, study.data)
-                     for task in study.tasks]
+            runs += [Run(method, task, seed, study.data, epoch)
+                     for task in study.tasks
+                     for epoch in method.checkpoints or (None, )]
     return runs
 
 
@@ -427,8 +526,11 @@ def inputs(run: Run, work_dir: Path) -> Optional[dict]:
         upstream = read_result(pretrain_dir(work_dir, run))
         if upstream is None:
             return None
-        upstream = dict(checkpoint=upstream['checkpoint'],
-                        run_id=upstream['run_id'])
+        checkpoint = upstream['checkpoint']
+        if run.epoch is not None:  # saved beside the last one
+            checkpoint = str(Path(checkpoint).parent /
+                             f'epoch_{run.epoch}.pth')
+        upstream = dict(checkpoint=checkpoint, run_id=upstream['run_id'])
     checkpoint = upstream and upstream['checkpoint']
     return dict(train=[str(run.task.config), '--cfg-options', *options,
                        *checkpoint_options(checkpoint)],
@@ -488,17 +590,17 @@ def execute(run: Run, work_dir: Path) -> dict:
             run_dir / 'test', *test_args[1:]], run_dir / 'test.log', cwd)
         result.update(task=run.task.name,
                       metrics=test_metrics(run_dir / 'test'))
+        if run.epoch is not None:
+            result.update(epoch=run.epoch)
     result.update(wall_s=seconds, run_id=uuid.uuid4().hex,
                   finished=time.strftime('%Y-%m-%dT%H:%M:%S'))
     write_json(run_dir / RESULT, result)
     return result
 
 
-def metric_values(study: Study, results: Dict[Run, dict]
-                  ) -> Dict[Tuple[str, str, str], Dict[int, float]]:
-    """``(method, task, metric) -> {seed: value}`` of the transfer results;
-    a metric a result lacks is a study-file error."""
-    values = {}
+def _run_values(study: Study, results: Dict[Run, dict]):
+    """``(run, metric, value)`` of every transfer result; a metric a result
+    lacks is a study-file error."""
     for run, result in results.items():
         if run.task is None:
             continue
@@ -512,9 +614,32 @@ def metric_values(study: Study, results: Dict[Run, dict]
             if not math.isfinite(value):
                 raise StudyError(f'{run.label}: {metric} is {value} (see '
                                  f'{run.directory(Path())})')
+            yield run, metric, value
+
+
+def metric_values(study: Study, results: Dict[Run, dict]
+                  ) -> Dict[Tuple[str, str, str], Dict[int, float]]:
+    """``(method, task, metric) -> {seed: value}`` of the transfer results
+    (a method with checkpoints: those from its last listed epoch)."""
+    values = {}
+    for run, metric, value in _run_values(study, results):
+        if run.epoch is None or run.epoch == run.method.checkpoints[-1]:
             key = (run.method.name, run.task.name, metric)
             values.setdefault(key, {})[run.seed] = value
     return values
+
+
+def curve_values(study: Study, results: Dict[Run, dict]
+                 ) -> Dict[Tuple[str, str, str], Dict[int, Dict[int, float]]]:
+    """``(method, task, metric) -> {epoch: {seed: value}}`` of the transfers
+    from the methods' checkpoints (none for methods without)."""
+    curves = {}
+    for run, metric, value in _run_values(study, results):
+        if run.epoch is not None:
+            key = (run.method.name, run.task.name, metric)
+            curves.setdefault(key, {}).setdefault(run.epoch, {})[run.seed] = \
+                value
+    return curves
 
 
 def relative(path, start=None) -> str:
