@@ -17,19 +17,20 @@ from .attention_capture import AttentionCapture, default_attention_layers
 from .cka import MinibatchCKA, linear_cka, unbiased_hsic
 from .features import FeatureCapture, TokenFeatures, default_layers
 from .fourier import fourier_delta_log_amplitude, half_diagonal_frequencies
-from .heterogeneity import (masked_token_heterogeneity, split_tokens_by_mask,
-                            token_affinity)
+from .heterogeneity import (TokenSplit, masked_token_heterogeneity,
+                            split_heterogeneity, split_on_token_grid,
+                            split_tokens_by_mask, token_affinity, token_split)
 from .relative_auc import epochs_to_target, rauc
 from .spectrum import (CovarianceAccumulator, log_spectrum_gap,
                        singular_value_spectrum)
 
 __all__ = [
     'AttentionCapture', 'CovarianceAccumulator', 'FeatureCapture',
-    'MinibatchCKA', 'TokenFeatures', 'attention_distance',
+    'MinibatchCKA', 'TokenFeatures', 'TokenSplit', 'attention_distance',
     'attention_entropy', 'default_attention_layers', 'default_layers',
     'epochs_to_target', 'fourier_delta_log_amplitude',
     'half_diagonal_frequencies', 'head_kl_divergence', 'large_kernel_heads',
     'linear_cka', 'log_spectrum_gap', 'masked_token_heterogeneity', 'rauc',
-    'singular_value_spectrum', 'split_tokens_by_mask', 'token_affinity',
-    'unbiased_hsic'
+    'singular_value_spectrum', 'split_heterogeneity', 'split_on_token_grid',
+    'split_tokens_by_mask', 'token_affinity', 'token_split', 'unbiased_hsic'
 ]
