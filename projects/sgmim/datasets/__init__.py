@@ -4,3 +4,4 @@ from .nyu_sync_depth import *  # noqa: F401,F403
 from .paired_dataset import *  # noqa: F401,F403
 from .samplers import *  # noqa: F401,F403
 from .transforms import *  # noqa: F401,F403
+from .video_snippets import *  # noqa: F401,F403

@@ -1,5 +1,5 @@
 """Data transforms: SG-MIM paired image + structure map and LUT views
-(mmpretrain), depth transfer (mmseg)."""
+(mmpretrain), depth transfer (mmseg), MeSa video snippets (mmpretrain)."""
 from .cutdepth import VerticalCutDepth
 from .kb_crop import KBCrop
 from .joint_transforms import JointRandomFlip, JointRandomResizedCrop
@@ -7,6 +7,10 @@ from .loading import LoadStructureMap, StructureMapError
 from .masking import SelectiveGuidanceMaskGenerator
 from .padded_random_crop import PaddedRandomCrop
 from .safe_hue_color_jitter import SafeHueColorJitter
+from .snippet_formatting import PackSnippetInputs
+from .snippet_loading import LoadSnippetFromFiles
+from .snippet_transforms import (SnippetCrop, SnippetRandomFlip,
+                                 SnippetRandomScaleCrop, SnippetResize)
 from .photometric import (HueSaturationValue, RandomBrightnessContrast,
                           RandomGamma)
 from .structure_map import (FormatStructureMap, StructureMapStandardize,
@@ -17,5 +21,7 @@ __all__ = [
     'JointRandomFlip', 'StructureMapStandardize', 'standardize_structure_map',
     'FormatStructureMap', 'SelectiveGuidanceMaskGenerator', 'KBCrop',
     'VerticalCutDepth', 'RandomBrightnessContrast', 'RandomGamma',
-    'HueSaturationValue', 'PaddedRandomCrop', 'SafeHueColorJitter'
+    'HueSaturationValue', 'PaddedRandomCrop', 'SafeHueColorJitter',
+    'LoadSnippetFromFiles', 'SnippetRandomFlip', 'SnippetRandomScaleCrop',
+    'SnippetCrop', 'SnippetResize', 'PackSnippetInputs'
 ]
