@@ -238,8 +238,14 @@ class PhotometricGeometryLoss(nn.Module):
             Defaults to 100.
 
     Returns of :meth:`forward`: ``loss_photo``, ``loss_geometry``,
-    ``loss_smooth``, each weighted. They run in float32 outside autocast
-    for half-precision inputs.
+    ``loss_smooth``, each weighted (a term of weight 0 is neither computed
+    nor returned: SC-DepthV3 has no smoothness). They run in float32
+    outside autocast for half-precision inputs. With
+    ``return_confidence=True`` also SC-DepthV3's confidence ("dynamic
+    mask") of the target pixels, detached::
+
+        c = mean over the references of (1 − D_diff(tgt → ref)),
+            D_diff taken as 0 where the pair's mask is 0
     """
 
     def __init__(self,
@@ -273,8 +279,8 @@ class PhotometricGeometryLoss(nn.Module):
     def forward(self, tgt_img: Tensor, ref_imgs: Sequence[Tensor],
                 tgt_depth: Tensor, ref_depths: Sequence[Tensor],
                 poses: Sequence[Tensor], poses_inv: Sequence[Tensor],
-                intrinsics: Tensor) -> Dict[str, Tensor]:
-        """The weighted losses.
+                intrinsics: Tensor, return_confidence: bool = False):
+        """The weighted losses (and the confidence map).
 
         Args:
             tgt_img (Tensor): (B, C, H, W) target frame.
@@ -286,6 +292,12 @@ class PhotometricGeometryLoss(nn.Module):
                 (B, 6) ``[t, r]`` or (B, 3, 4) / (B, 4, 4).
             poses_inv (Sequence[Tensor]): N_ref reference → target poses.
             intrinsics (Tensor): (B, 3, 3) camera matrix of every frame.
+            return_confidence (bool): Also return the (B, 1, H, W)
+                confidence (class docstring).
+
+        Returns:
+            dict | tuple[dict, Tensor]: The losses, with the confidence
+            when asked for.
         """
         ref_imgs = _as_list('ref_imgs', ref_imgs, 4)
         ref_depths = _as_list('ref_depths', ref_depths, 4)
@@ -309,10 +321,11 @@ class PhotometricGeometryLoss(nn.Module):
             return [value.to(dtype) for value in values]
 
         with torch.autocast(tgt_img.device.type, enabled=False):
-            return self._losses(tgt_img.to(dtype), cast(ref_imgs),
-                                tgt_depth.to(dtype), cast(ref_depths),
-                                cast(poses), cast(poses_inv),
-                                intrinsics.to(dtype))
+            losses, confidence = self._losses(
+                tgt_img.to(dtype), cast(ref_imgs), tgt_depth.to(dtype),
+                cast(ref_depths), cast(poses), cast(poses_inv),
+                intrinsics.to(dtype))
+        return (losses, confidence) if return_confidence else losses
 
     def _losses(self, tgt_img, ref_imgs, tgt_depth, ref_depths, poses,
                 poses_inv, intrinsics) -> Dict[str, Tensor]:
@@ -324,15 +337,19 @@ class PhotometricGeometryLoss(nn.Module):
             pairs.append(pair_terms(ref_img, tgt_img, ref_depth, tgt_depth,
                                     pose_inv, intrinsics,
                                     **self.pair_options))
+        forward_pairs = pairs[0::2]  # tgt -> ref, on the target's grid
+        confidence = torch.stack([
+            1 - pair.geometry.detach() * pair.mask for pair in forward_pairs
+        ]).mean(0)
         photo, color, geometry, mask = (torch.cat(maps, dim=1)
                                         for maps in zip(*pairs))
         if self.per_pixel_selection:
             photo, geometry, mask = select_per_pixel(color, photo, geometry,
                                                      mask)
-        return dict(
-            loss_photo=self.weights['photo'] * masked_mean(
-                photo, mask, self.min_pixels),
-            loss_geometry=self.weights['geometry'] * masked_mean(
-                geometry, mask, self.min_pixels),
-            loss_smooth=self.weights['smooth'] * edge_aware_smoothness(
-                tgt_depth, tgt_img))
+        terms = dict(
+            photo=lambda: masked_mean(photo, mask, self.min_pixels),
+            geometry=lambda: masked_mean(geometry, mask, self.min_pixels),
+            smooth=lambda: edge_aware_smoothness(tgt_depth, tgt_img))
+        losses = {f'loss_{name}': self.weights[name] * term()
+                  for name, term in terms.items() if self.weights[name] > 0}
+        return losses, confidence
