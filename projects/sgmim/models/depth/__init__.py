@@ -1,9 +1,22 @@
-"""Depth transfer models (mmseg registry): GLPDepth-style and DPT heads,
-and a depth estimator with sliding-window + flip test-time inference."""
+"""Depth models.
+
+Transfer (mmseg registry): GLPDepth-style and DPT heads, and a depth
+estimator with sliding-window + flip test-time inference. MeSa geometric and
+supervised stages (mmpretrain registry): the Monodepth2-style disparity
+decoder and depth network, SC-Depth's pose network and SC-DepthV2's
+auto-rectify network.
+"""
 from .depth_estimator import SlidingDepthEstimator
+from .disparity_depth_net import DisparityDepthNet
 from .dpt_depth_head import DPTDepthHead
+from .frame_pair_resnet import FramePairResNet, inflate_conv1
 from .glpdepth_head import DepthHeadMixin, GLPDepthHead
+from .monodepth_decoder import MonodepthDecoder, disparity_to_depth
+from .pose_net import PoseNet
+from .rectify_net import RectifyNet
 
 __all__ = [
-    'GLPDepthHead', 'DPTDepthHead', 'DepthHeadMixin', 'SlidingDepthEstimator'
+    'GLPDepthHead', 'DPTDepthHead', 'DepthHeadMixin', 'SlidingDepthEstimator',
+    'MonodepthDecoder', 'disparity_to_depth', 'DisparityDepthNet',
+    'FramePairResNet', 'inflate_conv1', 'PoseNet', 'RectifyNet'
 ]
