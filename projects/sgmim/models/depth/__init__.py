@@ -7,7 +7,7 @@ decoder and depth network, SC-Depth's pose network and SC-DepthV2's
 auto-rectify network.
 """
 from .depth_estimator import SlidingDepthEstimator
-from .disparity_depth_net import DisparityDepthNet
+from .disparity_depth import DisparityDepthMixin
 from .dpt_depth_head import DPTDepthHead
 from .frame_pair_resnet import FramePairResNet, inflate_conv1
 from .glpdepth_head import DepthHeadMixin, GLPDepthHead
@@ -17,6 +17,6 @@ from .rectify_net import RectifyNet
 
 __all__ = [
     'GLPDepthHead', 'DPTDepthHead', 'DepthHeadMixin', 'SlidingDepthEstimator',
-    'MonodepthDecoder', 'disparity_to_depth', 'DisparityDepthNet',
+    'MonodepthDecoder', 'disparity_to_depth', 'DisparityDepthMixin',
     'FramePairResNet', 'inflate_conv1', 'PoseNet', 'RectifyNet'
 ]

@@ -1,38 +1,37 @@
 """Depth network of the MeSa geometric and supervised stages: a pre-trained
 encoder, an optional feature-pyramid neck and a Monodepth2-style decoder
-with SC-Depth's disparity output (mmpretrain registry)."""
-from typing import Optional, Tuple
+with SC-Depth's disparity output."""
+from typing import Tuple
 
-from mmengine.model import BaseModule
-from mmpretrain.registry import MODELS
 from torch import Tensor
 
 from .monodepth_decoder import disparity_to_depth
 
-__all__ = ['DisparityDepthNet']
+__all__ = ['DisparityDepthMixin']
 
 
-@MODELS.register_module()
-class DisparityDepthNet(BaseModule):
+class DisparityDepthMixin:
     """Encoder + Monodepth2 decoder predicting depth through disparity::
 
         feats = neck(backbone(img))       (maps at strides 4, 8, 16, 32)
         disp  = decoder(feats)            10·sigmoid(·) + 0.01, (B, 1, H, W)
         depth = 1 / disp                  in [1/10.01, 100]
 
-    as SC-Depth's ``DepthNet`` (there with a ResNet encoder). The backbone
-    is any mmpretrain encoder returning multi-scale maps: ``SwinTransformer``
-    / ``SwinTransformerV2`` (or the project's ``Transfer*`` variants) with
-    ``out_indices=(0, 1, 2, 3)``; a plain ViT (``out_type='featmap'``,
-    four ``out_indices``) needs a ``neck`` that makes the stride-4…32
-    pyramid, e.g. ``dict(type='mmseg.MultiLevelNeck', in_channels=[C] * 4,
+    as SC-Depth's ``DepthNet`` (there with a ResNet encoder), for a model
+    holding ``backbone``, ``neck`` (or None) and ``decoder`` (the MeSa
+    geometric and supervised stages). The backbone is any mmpretrain
+    encoder returning multi-scale maps: ``SwinTransformer`` /
+    ``SwinTransformerV2`` (or the project's ``Transfer*`` variants) with
+    ``out_indices=(0, 1, 2, 3)``; a plain ViT (``out_type='featmap'``, four
+    ``out_indices``) needs a ``neck`` that makes the stride-4…32 pyramid,
+    e.g. ``dict(type='mmseg.MultiLevelNeck', in_channels=[C] * 4,
     out_channels=C, scales=[4, 2, 1, 0.5])`` (the UperNet ViT transfer
-    configs' neck) or ``'mmdet.SimpleFPN'`` on a single map.
+    configs' neck).
 
     State-dict keys are ``backbone.*`` (the encoder as in every transfer
     config of the project), ``neck.*`` and ``decoder.*``. A previous stage's
     encoder therefore loads through the backbone's own ``init_cfg``, the one
-    config key ``model...backbone.init_cfg.checkpoint``::
+    config key ``model.backbone.init_cfg.checkpoint``::
 
         backbone=dict(type='TransferSwinTransformerV2', ...,
                       out_indices=(0, 1, 2, 3),
@@ -40,31 +39,14 @@ class DisparityDepthNet(BaseModule):
                                     prefix='backbone.', strict=True))
 
     (:class:`~sgmim.models.utils.OptionalPretrainedInit`; the ``backbone.``
-    entries of this module load the same way into the next stage and into
-    the mmseg depth fine-tuning configs).
+    entries load the same way into the next stage and into the mmseg depth
+    fine-tuning configs). mmpretrain's plain ``SwinTransformerV2`` deletes
+    incoming window buffers on load and reports them missing: the stage
+    configs use ``TransferSwinTransformerV2``.
 
     Inputs are normalised images; the image size must be divisible by the
     decoder's deepest stride (32).
-
-    Args:
-        backbone (dict): Encoder config (mmpretrain registry).
-        decoder (dict): Decoder config, normally
-            ``dict(type='MonodepthDecoder', in_channels=[...])``.
-        neck (dict, optional): Neck turning the backbone outputs into the
-            decoder's maps. Defaults to None (the backbone's outputs).
-        init_cfg (dict, optional): Initialisation config of the whole net.
-            Defaults to None (each part initialises itself).
     """
-
-    def __init__(self,
-                 backbone: dict,
-                 decoder: dict,
-                 neck: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
-        self.backbone = MODELS.build(backbone)
-        self.neck = MODELS.build(neck) if neck is not None else None
-        self.decoder = MODELS.build(decoder)
 
     def extract_feat(self, img: Tensor) -> Tuple[Tensor, ...]:
         """The decoder's input maps: ``neck(backbone(img))``."""
@@ -75,21 +57,22 @@ class DisparityDepthNet(BaseModule):
 
     def predict_disparity(self, img: Tensor) -> Tensor:
         """Disparity (B, 1, H, W) of images ``img`` (B, 3, H, W)."""
+        name = type(self).__name__
         stride = self.decoder.out_stride
         if img.dim() != 4 or img.shape[2] % stride or img.shape[3] % stride:
             raise ValueError(
-                'DisparityDepthNet: images must be (B, C, H, W) with H and W '
+                f'{name}: images must be (B, C, H, W) with H and W '
                 f'divisible by the deepest stride {stride}, got '
                 f'{tuple(img.shape)}')
         disp = self.decoder(self.extract_feat(img))
         if disp.shape[2:] != img.shape[2:]:
             raise ValueError(
-                f'DisparityDepthNet: the decoder output {tuple(disp.shape)} '
-                f'does not match the input {tuple(img.shape)}: the decoder\'s '
+                f'{name}: the decoder output {tuple(disp.shape)} does not '
+                f'match the input {tuple(img.shape)}: the decoder\'s '
                 f'in_strides {self.decoder.in_strides} are not the strides '
                 'of the encoder (and neck) outputs')
         return disp
 
-    def forward(self, img: Tensor) -> Tensor:
+    def predict_depth(self, img: Tensor) -> Tensor:
         """Depth ``1 / disparity`` (B, 1, H, W) of images (B, 3, H, W)."""
         return disparity_to_depth(self.predict_disparity(img))

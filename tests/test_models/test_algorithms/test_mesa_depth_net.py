@@ -1,4 +1,5 @@
-"""DisparityDepthNet: depth = 1 / disparity at full resolution on Swin,
+"""The depth network of the MeSa stages (``DisparityDepthMixin`` on
+``MeSaGeometric``): depth = 1 / disparity at full resolution on Swin,
 SwinV2 and ViT + pyramid neck encoders; gradients reach the encoder; the
 encoder's ``backbone.`` entries load strictly into a fresh SwinV2, into the
 next stage and into the depth fine-tuning backbone, and a SimMIM stage-1
@@ -26,9 +27,10 @@ def swinv2(**kwargs):
 def depth_net(backbone=None, neck=None, **decoder):
     torch.manual_seed(0)
     return MODELS.build(dict(
-        type='DisparityDepthNet', backbone=backbone or swinv2(), neck=neck,
+        type='MeSaGeometric', backbone=backbone or swinv2(), neck=neck,
         decoder=dict(type='MonodepthDecoder', in_channels=CHANNELS,
-                     **decoder)))
+                     **decoder),
+        pose_net=dict(type='PoseNet')))
 
 
 def images(batch=2, size=64, seed=0):
@@ -53,7 +55,7 @@ def net():
 def test_depth_is_inverse_disparity_at_full_resolution(net):
     img = images()
     disp = net.predict_disparity(img)
-    depth = net(img)
+    depth = net.predict_depth(img)
     assert depth.shape == disp.shape == (2, 1, 64, 64)
     torch.testing.assert_close(depth, 1 / disp)
     assert disp.min() >= 0.01 and disp.max() <= 10.01
@@ -61,14 +63,14 @@ def test_depth_is_inverse_disparity_at_full_resolution(net):
 
 def test_constant_images_give_finite_depth(net):
     for img in (torch.zeros(1, 3, 64, 64), torch.full((1, 3, 64, 64), 1e4)):
-        depth = net(img)
+        depth = net.predict_depth(img)
         assert torch.isfinite(depth).all()
         assert depth.min() >= 1 / 10.01 - 1e-6 and depth.max() <= 100 + 1e-4
 
 
 def test_gradient_reaches_every_encoder_stage():
     model = depth_net()
-    model(images()).mean().backward()
+    model.predict_depth(images()).mean().backward()
     for name, p in model.backbone.named_parameters():
         assert p.grad is not None, name
     for name in ('patch_embed.projection.weight',
@@ -83,7 +85,8 @@ def test_swin_v1_encoder():
                               num_heads=[1, 1, 2, 2]),
                     img_size=64, window_size=2, drop_path_rate=0.,
                     out_indices=(0, 1, 2, 3))
-    assert depth_net(backbone).eval()(images()).shape == (2, 1, 64, 64)
+    assert depth_net(backbone).eval().predict_depth(images()).shape == (
+        2, 1, 64, 64)
 
 
 def test_vit_with_pyramid_neck():
@@ -99,14 +102,15 @@ def test_vit_with_pyramid_neck():
                 out_channels=16, scales=[4, 2, 1, 0.5])
     torch.manual_seed(0)
     model = MODELS.build(dict(
-        type='DisparityDepthNet', backbone=vit, neck=neck,
-        decoder=dict(type='MonodepthDecoder', in_channels=[16] * 4)))
-    assert model(images(batch=1)).shape == (1, 1, 64, 64)
+        type='MeSaGeometric', backbone=vit, neck=neck,
+        decoder=dict(type='MonodepthDecoder', in_channels=[16] * 4),
+        pose_net=dict(type='PoseNet')))
+    assert model.predict_depth(images(batch=1)).shape == (1, 1, 64, 64)
 
 
 def test_backbone_state_dict_loads_strictly_into_swinv2(net):
-    """The ``backbone.`` entries (the whole state dict but the decoder)
-    load with ``strict=True`` into a fresh ``TransferSwinTransformerV2``
+    """The ``backbone.`` entries (the whole state dict but the decoder
+    and the pose net) load with ``strict=True`` into a fresh ``TransferSwinTransformerV2``
     and give the same maps. mmpretrain's own ``SwinTransformerV2`` deletes
     incoming window buffers before loading (any state dict, its own
     included): there the computed window buffers are the only missing
@@ -114,7 +118,8 @@ def test_backbone_state_dict_loads_strictly_into_swinv2(net):
     state = {k[len('backbone.'):]: v for k, v in net.state_dict().items()
              if k.startswith('backbone.')}
     assert set(net.state_dict()) == {'backbone.' + k for k in state} | {
-        k for k in net.state_dict() if k.startswith('decoder.')}
+        k for k in net.state_dict()
+        if k.startswith(('decoder.', 'pose_net.'))}
     fresh = MODELS.build(dict(swinv2(), type='TransferSwinTransformerV2'))
     fresh.load_state_dict(state, strict=True)
     net.eval()
@@ -199,10 +204,10 @@ def test_wrong_encoder_checkpoint_is_an_error(tmp_path):
 
 def test_bad_image_size(net):
     with pytest.raises(ValueError, match='divisible by the deepest stride'):
-        net(torch.zeros(1, 3, 48, 60))
+        net.predict_depth(torch.zeros(1, 3, 48, 60))
 
 
 def test_decoder_strides_must_match_the_encoder():
     model = depth_net(in_strides=(2, 4, 8, 16), channels=(16, 32, 64, 128))
     with pytest.raises(ValueError, match='in_strides'):
-        model(images(batch=1))
+        model.predict_depth(images(batch=1))
