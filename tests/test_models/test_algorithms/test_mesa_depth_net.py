@@ -110,7 +110,8 @@ def test_vit_with_pyramid_neck():
 
 def test_backbone_state_dict_loads_strictly_into_swinv2(net):
     """The ``backbone.`` entries (the whole state dict but the decoder
-    and the pose net) load with ``strict=True`` into a fresh ``TransferSwinTransformerV2``
+    and the pose net) load with ``strict=True`` into a fresh
+    ``TransferSwinTransformerV2``
     and give the same maps. mmpretrain's own ``SwinTransformerV2`` deletes
     incoming window buffers before loading (any state dict, its own
     included): there the computed window buffers are the only missing
