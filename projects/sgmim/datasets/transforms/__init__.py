@@ -1,6 +1,7 @@
 """Data transforms: SG-MIM paired image + structure map and LUT views
 (mmpretrain), depth transfer (mmseg)."""
 from .cutdepth import VerticalCutDepth
+from .ibims_loading import LoadIBimsSample
 from .kb_crop import KBCrop
 from .joint_transforms import JointRandomFlip, JointRandomResizedCrop
 from .loading import LoadStructureMap, StructureMapError
@@ -17,5 +18,6 @@ __all__ = [
     'JointRandomFlip', 'StructureMapStandardize', 'standardize_structure_map',
     'FormatStructureMap', 'SelectiveGuidanceMaskGenerator', 'KBCrop',
     'VerticalCutDepth', 'RandomBrightnessContrast', 'RandomGamma',
-    'HueSaturationValue', 'PaddedRandomCrop', 'SafeHueColorJitter'
+    'HueSaturationValue', 'PaddedRandomCrop', 'SafeHueColorJitter',
+    'LoadIBimsSample'
 ]
