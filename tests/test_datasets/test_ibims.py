@@ -143,6 +143,11 @@ def test_bad_mat_fields_are_named(tmp_path):
     write_mat(tmp_path, 'room_01', data)
     with pytest.raises(IBimsFileError, match='mask_transp has shape'):
         dataset(tmp_path)[0]
+    data = fields()
+    data['calib'] = np.eye(3) * 0
+    write_mat(tmp_path, 'room_01', data)
+    with pytest.raises(IBimsFileError, match='room_01.mat: bad calib'):
+        dataset(tmp_path)[0]
     (tmp_path / 'ibims1_core_mat' / 'room_01.mat').write_bytes(b'junk')
     with pytest.raises(IBimsFileError, match='room_01.mat: cannot be read'):
         dataset(tmp_path)[0]

@@ -13,6 +13,7 @@ from .ibims_files import (IBIMS_DEPTH_SCALE, RAW_REQUIRED, ibims_raw_paths)
 __all__ = ['IBimsDataset', 'IBIMS_FORMATS']
 
 IBIMS_FORMATS = ('mat', 'png')
+DEFAULT_PREFIX = dict(mat_path='ibims1_core_mat', raw_path='ibims1_core_raw')
 
 
 @DATASETS.register_module()
@@ -48,7 +49,8 @@ class IBimsDataset(BaseSegDataset):
             absolute. Defaults to 'imagelist.txt'.
         data_format (str): ``'mat'`` (``ibims1_core_mat``) or ``'png'``
             (``ibims1_core_raw``). Defaults to 'mat'.
-        data_prefix (dict): ``mat_path`` and ``raw_path`` folders.
+        data_prefix (dict): ``mat_path`` and ``raw_path`` folders
+            (relative to ``data_root``; a key left out keeps its default).
             Defaults to dict(mat_path='ibims1_core_mat',
             raw_path='ibims1_core_raw').
         check_files (bool): Check that the listed files exist.
@@ -75,7 +77,8 @@ class IBimsDataset(BaseSegDataset):
         self.data_format = data_format
         self.check_files = check_files
         kwargs.setdefault('test_mode', True)
-        super().__init__(ann_file=ann_file, data_prefix=data_prefix,
+        super().__init__(ann_file=ann_file,
+                         data_prefix=dict(DEFAULT_PREFIX, **data_prefix),
                          **kwargs)
 
     def _check(self, path: str, line_no: int, name: str) -> None:
@@ -89,11 +92,10 @@ class IBimsDataset(BaseSegDataset):
         info = dict(ibims_name=name, ibims_format=self.data_format,
                     seg_fields=[])
         if self.data_format == 'mat':
-            path = osp.join(self.data_prefix.get('mat_path', ''),
-                            f'{name}.mat')
+            path = osp.join(self.data_prefix['mat_path'], f'{name}.mat')
             self._check(path, line_no, name)
             return dict(info, img_path=path, depth_map_path=path)
-        paths = ibims_raw_paths(self.data_prefix.get('raw_path', ''), name)
+        paths = ibims_raw_paths(self.data_prefix['raw_path'], name)
         for key in RAW_REQUIRED:
             self._check(paths[key], line_no, name)
         return dict(info, img_path=paths['rgb'],

@@ -41,7 +41,8 @@ from mmengine import fileio
 
 __all__ = [
     'IBIMS_MAT_FIELDS', 'IBIMS_PLANE_TYPES', 'IBIMS_DEPTH_SCALE',
-    'IBimsFileError', 'IBimsPlanes', 'IBimsSample', 'calib_from_matrix',
+    'IBimsFileError', 'IBimsPlanes', 'IBimsSample', 'mat_calib',
+    'calib_from_matrix',
     'parse_calib_text', 'read_ibims_mat', 'read_ibims_raw',
     'ibims_raw_paths'
 ]
@@ -88,11 +89,28 @@ class IBimsSample(NamedTuple):
     planes: Dict[str, IBimsPlanes]
 
 
+def mat_calib(calib, where: str) -> Tuple[float, float, float, float]:
+    """``(fx, fy, cx, cy)`` of the ``.mat`` field ``calib``, ``K``
+    transposed: ``fx = c[0,0]``, ``fy = c[1,1]``, ``cx = c[2,0]``,
+    ``cy = c[2,1]`` (the official layout; no other entry is read)."""
+    c = np.asarray(calib, np.float64)
+    if c.shape != (3, 3):
+        raise IBimsFileError(f'{where}: calib must be 3x3, got shape '
+                             f'{c.shape}')
+    values = (c[0, 0], c[1, 1], c[2, 0], c[2, 1])
+    if not np.all(np.isfinite(values)) or values[0] <= 0 or values[1] <= 0:
+        raise IBimsFileError(f'{where}: bad calib {c.tolist()} (expected '
+                             'fx = c[0,0] > 0, fy = c[1,1] > 0, cx = c[2,0], '
+                             'cy = c[2,1])')
+    return tuple(float(v) for v in values)
+
+
 def calib_from_matrix(matrix, where: str) -> Tuple[float, float, float,
                                                    float]:
-    """``(fx, fy, cx, cy)`` of a 3x3 matrix: the iBims ``.mat`` form
-    (``K`` transposed, ``cx, cy`` in the last row) or ``K`` (last column);
-    :class:`IBimsFileError` naming ``where`` for anything else."""
+    """``(fx, fy, cx, cy)`` of a 3x3 matrix in a text file: the iBims
+    ``.mat`` form (``K`` transposed, ``cx, cy`` in the last row) or ``K``
+    (last column), told apart by the zeros; :class:`IBimsFileError` naming
+    ``where`` for anything else."""
     m = np.asarray(matrix, np.float64)
     if m.shape != (3, 3) or not np.all(np.isfinite(m)):
         raise IBimsFileError(f'{where}: calib must be a finite 3x3 matrix, '
@@ -251,7 +269,7 @@ def read_ibims_mat(path: str, backend_args: Optional[dict] = None,
                                      initial=0)))
         planes[kind] = IBimsPlanes(labels, normals)
     return _finish(fields['rgb'], depth, fields['edges'],
-                   calib_from_matrix(fields['calib'], where),
+                   mat_calib(fields['calib'], where),
                    fields['mask_invalid'], fields['mask_transp'], planes,
                    where)
 

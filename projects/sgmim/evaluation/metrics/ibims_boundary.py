@@ -28,7 +28,6 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 from scipy import ndimage
-from skimage import feature
 
 __all__ = [
     'DBE_SIGMA', 'DBE_THRESHOLDS', 'DBE_MAX_DISTANCE', 'DepthBoundaryErrors',
@@ -96,6 +95,13 @@ def predicted_depth_edges(pred,
     Returns:
         np.ndarray: bool (H, W).
     """
+    try:  # imported here: only DBE needs scikit-image
+        from skimage import feature
+    except ImportError as error:
+        raise ImportError(
+            'the iBims-1 depth boundary error needs scikit-image '
+            '(requirements/runtime.txt; pinned in constraints.txt)'
+        ) from error
     pred = _as_2d(pred, 'pred')
     low, high = thresholds
     usable = np.isfinite(pred) & (pred != 0)
