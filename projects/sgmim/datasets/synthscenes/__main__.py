@@ -4,18 +4,21 @@ import json
 import sys
 import time
 
-from .generate import SUBSETS, generate
+from .generate import DEFAULT_SUBSETS, OPTIONAL_SUBSETS, SUBSETS, generate
 
 
 def build_parser():
     parser = argparse.ArgumentParser(
         prog='python -m sgmim.datasets.synthscenes',
         description='Generate SynthScenes, procedural ray-cast rooms written '
-        'in ImageNet / ADE20K / COCO / NYUv2 / KITTI / SC-Depth layouts.')
+        'in ImageNet / ADE20K / COCO / NYUv2 / KITTI / SC-Depth / iBims-1 '
+        'layouts.')
     parser.add_argument('--out', required=True, help='output folder')
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--subsets', default=','.join(SUBSETS),
-                        help='comma separated subset names (default: all)')
+    parser.add_argument(
+        '--subsets', default=','.join(DEFAULT_SUBSETS),
+        help=f'comma separated subset names of {",".join(SUBSETS)}, or '
+        f'"all" (default: all but {",".join(OPTIONAL_SUBSETS)})')
     parser.add_argument('--num-pretrain', type=int, default=128)
     parser.add_argument('--num-pretrain-val', type=int, default=32)
     parser.add_argument('--num-train', type=int, default=48)
@@ -23,6 +26,8 @@ def build_parser():
     parser.add_argument('--num-trajectories', type=int, default=4)
     parser.add_argument('--num-val-trajectories', type=int, default=1)
     parser.add_argument('--trajectory-length', type=int, default=6)
+    parser.add_argument('--num-ibims', type=int, default=4,
+                        help='images of the optional ibims subset')
     parser.add_argument('--img-size', type=int, nargs=2, metavar=('W', 'H'),
                         help='image size of every subset')
     parser.add_argument('--size', type=str, nargs=3, action='append',
@@ -52,6 +57,7 @@ def main(argv=None):
             num_trajectories=args.num_trajectories,
             num_val_trajectories=args.num_val_trajectories,
             trajectory_length=args.trajectory_length,
+            num_ibims=args.num_ibims,
             img_size=args.img_size,
             sizes={name: (w, h) for name, w, h in args.size},
             pretrain_size_range=tuple(args.pretrain_size_range),

@@ -1,6 +1,7 @@
 """Atomic file output: encode in memory, write a temp file in the target
 folder, then ``os.replace`` it, so an interrupted run never leaves a
 half-written file under a final name."""
+import io
 import json
 import os
 
@@ -59,3 +60,23 @@ def write_lines(path, lines):
 
 def write_json(path, obj):
     write_text(path, json.dumps(obj, indent=1, sort_keys=True))
+
+
+#: Fixed description of written .mat files (scipy writes the time there).
+MAT_DESCRIPTION = b'MATLAB 5.0 MAT-file, written by SynthScenes'
+
+
+def write_mat(path, variables):
+    """MATLAB v5 ``.mat`` of ``variables`` (name -> array or dict, a dict
+    becomes a struct), zlib-compressed, via ``scipy.io.savemat``.
+
+    The 116-byte text of the file header, where scipy writes the creation
+    time, is replaced by :data:`MAT_DESCRIPTION` (space padded, as MATLAB
+    pads it), so equal content gives equal bytes.
+    """
+    from scipy import io as sio
+    buffer = io.BytesIO()
+    sio.savemat(buffer, variables, do_compression=True, oned_as='column')
+    data = bytearray(buffer.getvalue())
+    data[:116] = MAT_DESCRIPTION.ljust(116, b' ')
+    atomic_write_bytes(path, bytes(data))

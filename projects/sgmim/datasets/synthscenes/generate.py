@@ -9,11 +9,21 @@ from tqdm import tqdm
 from .classes import (ADE_CLASSES, OBJECT_ADE_NAME, OBJECT_COCO_NAME,
                       coco_category_id)
 from .files import write_json
-from .layouts import LAYOUTS, ViewJob
+from .ibims_layout import IBimsLayout
+from .layouts import LAYOUTS as _LAYOUTS
+from .layouts import ViewJob
 from .sampling import MAX_OBJECTS, STYLE_NAMES
 
 VERSION = '1.0.0'
+LAYOUTS = {**_LAYOUTS, IBimsLayout.name: IBimsLayout()}
 SUBSETS = tuple(LAYOUTS)
+#: Subsets written only when asked for. Every view draws from its own
+#: subset's random streams (``layouts.view_rng``), so adding one never
+#: changes another's files; keeping it out of the defaults (and its count
+#: out of the manifest unless it is generated) also keeps the manifest of a
+#: default run, and so every existing study's data, byte-identical.
+OPTIONAL_SUBSETS = ('ibims', )
+DEFAULT_SUBSETS = tuple(s for s in SUBSETS if s not in OPTIONAL_SUBSETS)
 MANIFEST_NAME = 'synthscenes.json'
 
 #: Default ``(width, height)`` per subset; ImageNet-style pre-training images
@@ -24,17 +34,23 @@ DEFAULT_SIZES = {
     'nyu': (160, 120),
     'kitti': (256, 78),
     'trajectories': (128, 96),
+    'ibims': (160, 120),
 }
 
 _COUNT_OPTIONS = ('num_pretrain', 'num_pretrain_val', 'num_train', 'num_val',
                   'num_trajectories', 'num_val_trajectories',
-                  'min_visible_area')
+                  'min_visible_area', 'num_ibims')
+
+#: Options recorded in the manifest only when their subset is generated.
+_SUBSET_OPTIONS = {'num_ibims': 'ibims'}
 
 #: Options that change how files are produced but never their content.
 _EXECUTION_OPTIONS = ('workers', 'show_progress')
 
 
 def _as_subsets(value):
+    if value == 'all':
+        return SUBSETS
     if isinstance(value, str):
         value = [v.strip() for v in value.split(',') if v.strip()]
     subsets = tuple(value)
@@ -61,7 +77,7 @@ class GenerateOptions:
     """What to generate.  Every field is validated on construction and a bad
     value raises ``ValueError`` naming the field."""
 
-    subsets: tuple = SUBSETS
+    subsets: tuple = DEFAULT_SUBSETS  # names, a comma list or "all"
     num_pretrain: int = 128  # imagenet/train
     num_pretrain_val: int = 32  # imagenet/val
     num_train: int = 48  # train split of ade, coco, nyu, kitti
@@ -75,6 +91,7 @@ class GenerateOptions:
     min_objects: int = 3
     max_objects: int = 7
     min_visible_area: int = 16  # px; smaller COCO instances are skipped
+    num_ibims: int = 4  # ibims/ test images (an optional subset)
     workers: int = 1
     show_progress: bool = True
 
@@ -132,6 +149,9 @@ class GenerateOptions:
         options = asdict(self)
         for name in _EXECUTION_OPTIONS:
             options.pop(name)
+        for name, subset in _SUBSET_OPTIONS.items():
+            if subset not in self.subsets:
+                options.pop(name)
         options['sizes'] = {s: self.size_of(s) for s in self.subsets
                             if self.size_of(s) is not None}
         return options

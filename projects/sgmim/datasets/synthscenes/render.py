@@ -96,7 +96,10 @@ def render_view(scene, camera):
     Returns a dict of ``rgb`` uint8 (H, W, 3); ``depth`` float32 (H, W)
     metric z-depth (along the optical axis, not ray length); ``semantic``
     uint8 ADE20K labels; ``instance`` int32 (0 room, 1..N objects in
-    ``scene.objects`` order); ``normal`` float32 (H, W, 3) unit normals in
+    ``scene.objects`` order); ``part`` int8, the face of the primitive hit
+    (the ``part`` of :mod:`.geometry`: a room face of ``ROOM_FACES``, the
+    axis of a box face, 0 side / 1 bottom / 2 top of a cylinder);
+    ``normal`` float32 (H, W, 3) unit normals in
     the camera frame (x right, y down, z forward; visible surfaces face the
     camera, so a fronto-parallel wall has normal ``(0, 0, -1)``); ``K``
     (3, 3) and camera-to-world ``pose`` (4, 4) as float64.
@@ -121,6 +124,7 @@ def render_view(scene, camera):
         'depth': t.astype(np.float32).reshape(h, w),
         'semantic': semantic.reshape(h, w),
         'instance': instance.reshape(h, w),
+        'part': part.astype(np.int8).reshape(h, w),
         'normal': (normal @ camera.rotation).astype(np.float32).reshape(
             h, w, 3),
         'K': camera.K.copy(),

@@ -1,6 +1,7 @@
 """Data transforms: SG-MIM paired image + structure map and LUT views
 (mmpretrain), depth transfer (mmseg), MeSa video snippets (mmpretrain)."""
 from .cutdepth import VerticalCutDepth
+from .ibims_loading import LoadIBimsSample
 from .kb_crop import KBCrop
 from .joint_transforms import JointRandomFlip, JointRandomResizedCrop
 from .loading import LoadStructureMap, StructureMapError
@@ -23,5 +24,5 @@ __all__ = [
     'VerticalCutDepth', 'RandomBrightnessContrast', 'RandomGamma',
     'HueSaturationValue', 'PaddedRandomCrop', 'SafeHueColorJitter',
     'LoadSnippetFromFiles', 'SnippetRandomFlip', 'SnippetRandomScaleCrop',
-    'SnippetCrop', 'SnippetResize', 'PackSnippetInputs'
+    'SnippetCrop', 'SnippetResize', 'PackSnippetInputs', 'LoadIBimsSample'
 ]
