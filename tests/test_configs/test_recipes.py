@@ -33,11 +33,12 @@ def epochs(n, length=E):
     return n * length
 
 
-def depth_points(num_images, lr=5e-4, min_lr=3e-5, batch=24):
+def depth_points(num_images, lr=5e-4, min_lr=3e-5, batch=24, num_epochs=25):
     """The authors' depth curve: min -> max as t^0.9 over 12 epochs, then
-    max - (max - min)·s^0.9 over 12, min in the 25th."""
-    half = 12 * num_images // batch
-    end = 25 * num_images // batch
+    max - (max - min)·s^0.9 over 12, min in the 25th (MeSa's 75 epochs:
+    37 + 37, min in the 75th)."""
+    half = num_epochs // 2 * num_images // batch
+    end = num_epochs * num_images // batch
     mid = (half // 2) / half
     rise = min_lr + (lr - min_lr) * mid**0.9
     fall = lr - (lr - min_lr) * mid**0.9
@@ -209,10 +210,37 @@ RECIPES = {
     },
     # synth depth: the same curve over 200 iterations at lr 2e-3
     **{
-        f'synth/glpdepth_swin-nano-w3_1xb4-200it_synthscenes-{name}.py':
+        f'synth/glpdepth_{enc}_1xb4-200it_synthscenes-{name}.py':
         (1, [('warm-up start', 0, 2e-3 * 0.06), ('peak', 96, 2e-3),
              ('floor', 192, 2e-3 * 0.06), ('last', 199, 2e-3 * 0.06)])
-        for name in ('nyu-96x96', 'kitti-64x64')
+        for enc, name in (('swin-nano-w3', 'nyu-96x96'),
+                          ('swin-nano-w3', 'kitti-64x64'),
+                          ('swin-nano-w3', 'nyu-96x96_ibims-160x120'),
+                          ('swinv2-nano-w3', 'nyu-96x96'),
+                          ('swinv2-nano-w3', 'nyu-96x96_ibims-160x120'))
+    },
+    # the iBims-1 test of the NYUv2 SwinV2-B model (its schedule resolved)
+    'benchmarks/depth_ood/glpdepth_swinv2-base-w30_nyu-480x480_ibims1-'
+    '640x480.py': (1, depth_points(24231)),
+    # MeSa: stage 1 SimMIM's 800 epochs; stages 2 and 3 SC-Depth's constant
+    # Adam lr 1e-4 for 100k iterations (synth: 40); NYUv2 fine-tuning the
+    # depth curve over 75 epochs
+    'mesa/mesa-masked_swinv2-large-w12_8xb128-amp-step-800e_in1k-192px.py':
+    (E, PRETRAIN_800E),
+    **{
+        f'mesa/mesa-{stage}_swinv2-{arch}-w30_8xb1-amp-adam-100k_nyu-raw-'
+        '480x480.py': (1, [('start', 0, 1e-4), ('end', 99999, 1e-4)])
+        for stage in ('geometric', 'supervised') for arch in ('base', 'large')
+    },
+    **{
+        f'synth/mesa-{stage}_swinv2-nano-w3_1xb4-40it_synthscenes-traj-'
+        '96x128.py': (1, [('start', 0, 1e-4), ('end', 39, 1e-4)])
+        for stage in ('geometric', 'supervised')
+    },
+    **{
+        f'mesa/glpdepth_swinv2-{arch}-w30_8xb3-75e_nyu-480x480.py':
+        (1, depth_points(24231, num_epochs=75))
+        for arch in ('base', 'large')
     },
     # segmentation: AdamW lr 1e-4, 1500 warm-up iterations, linear decay
     'benchmarks/upernet/upernet_swin-base-w20_8xb4-80k_ade20k-640x640.py':
@@ -295,8 +323,8 @@ LAYER_DECAY_CONSTRUCTORS = ('LayerDecayOptimWrapperConstructor',
                             'LearningRateDecayOptimWrapperConstructor')
 ALL_CONFIGS = sorted(
     str(p.relative_to(CONFIGS))
-    for folder in ('sgmim', 'simmim', 'lut', 'mae', 'mto', 'benchmarks',
-                   'synth')
+    for folder in ('sgmim', 'simmim', 'lut', 'mae', 'mto', 'mesa',
+                   'benchmarks', 'synth')
     for p in (CONFIGS / folder).rglob('*.py') if 'studies' not in p.parts)
 
 
