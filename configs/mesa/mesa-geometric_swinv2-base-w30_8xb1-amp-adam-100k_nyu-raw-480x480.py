@@ -5,7 +5,9 @@
 #   --cfg-options model.backbone.init_cfg.checkpoint=STAGE1.pth
 # Losses (PhotometricGeometryLoss + RotationRectificationLoss): photometric
 # 1, geometry consistency 0.1, edge-aware smoothness 0.1, rotation
-# consistency 1, rotation triplet 1 (SC-Depth's weights).
+# consistency 1, rotation triplet 1 (SC-Depth's weights). Encoder windows
+# 30/30/30/15 and drop path 0.1: the transfer suite's SwinV2 depth settings
+# (SC-Depth's encoder is a ResNet).
 _base_ = [
     '../_base_/models/mesa_geometric_swinv2-base-w30.py',
     '../_base_/datasets/nyu_raw_snippets_480x480.py',

@@ -26,4 +26,4 @@ def test_every_method_folder_has_a_metafile():
     method_folders = {str(Path(m).parent) for m in METAFILES}
     assert method_folders == {
         f'configs/{name}'
-        for name in ('sgmim', 'simmim', 'mae', 'lut', 'mto')}
+        for name in ('sgmim', 'simmim', 'mae', 'lut', 'mto', 'mesa')}
