@@ -17,9 +17,10 @@ class RectifyNet(FramePairResNet):
     (H // 2, W // 2) (``align_corners=True``) with 3 unscaled outputs:
     ``rot = mean_{h, w}(head(ResNet(resize(cat[tgt, ref]))))`` (B, 3), Euler
     angles in radians, ``R = R_x · R_y · R_z``. The reference frame is
-    pre-warped by this rotation (``inverse_rotation_warp(ref, rot, K)``)
-    before the pose and depth losses; the rotation-consistency and triplet
-    losses train it.
+    pre-warped by this rotation
+    (``sgmim.models.geometry.rotation_warp(ref, rot, K)``, in
+    :class:`~sgmim.models.algorithms.MeSaGeometric`) before the pose and
+    depth losses; the rotation-consistency and triplet losses train it.
 
     Args:
         depth (int): ResNet depth. Defaults to 18.
