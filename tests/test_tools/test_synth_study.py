@@ -448,31 +448,32 @@ def test_the_shipped_lut_study_file():
 
 def test_the_shipped_mto_study_file():
     vit = 'vit-nano-p16_1xb16-coslr-20e_synthscenes-96px.py'
-    # the MTO configs come from another branch: until they are here, the
-    # baselines' configs stand in (same schedule and checkpoint hook)
-    stand_in = {f'pretrain.{name}.config': f'configs/synth/{base}_{vit}'
-                for name, base in (('SimMIM+MTO', 'simmim'),
-                                   ('MAE+MTO', 'mae'))
-                if not (CONFIGS / f'synth/mto-{base}_{vit}').is_file()}
-    s = st.load_study(CONFIGS / 'synth/studies/mto_vs_baseline.py',
-                      stand_in or None)
-    assert [m.name for m in s.methods] == ['random', 'SimMIM', 'SimMIM+MTO',
-                                           'MAE', 'MAE+MTO']
-    for method in s.methods[1:]:
+    s = st.load_study(CONFIGS / 'synth/studies/mto_vs_baseline.py')
+    assert [m.name for m in s.methods] == [
+        'random', 'SimMIM', 'SimMIM+MTO', 'MAE', 'MAE+MTO', 'SimMIM+MTO-e-r',
+        'SimMIM+MTO-spa']
+    assert [m.config.name for m in s.methods[1:5]] == [
+        f'{name}_{vit}' for name in ('simmim', 'mto-simmim', 'mae',
+                                     'mto-mae')]
+    # the diagnostics: the ablation configs, final checkpoints only
+    assert [m.config.name for m in s.methods[5:]] == [
+        f'mto-simmim-e-r_{vit}', f'mto-simmim-spa_{vit}']
+    assert not any(m.checkpoints for m in s.methods[5:])
+    for method in s.methods[1:5]:
         assert method.checkpoints == (5, 10, 15, 20)
         assert method.cfg_options == {
             'train_cfg.max_epochs': 20,
             'default_hooks.checkpoint.interval': 5,
             'default_hooks.checkpoint.max_keep_ckpts': -1}
-    assert [m.config.name for m in s.methods[1::2]] == [
-        f'simmim_{vit}', f'mae_{vit}']
     lut = st.load_study(CONFIGS / 'synth/studies/lut_vs_mae.py')
     assert s.tasks == lut.tasks and s.data == lut.data
     assert s.seeds == [0, 1, 2] and s.reference == 'random'
-    assert s.comparisons[-2:] == [('SimMIM+MTO', 'SimMIM'),
-                                  ('MAE+MTO', 'MAE')]
-    # per seed: 4 pre-trainings, 4 x 4 transfers, 1 from random
-    assert len(st.grid(s)) == 3 * (4 + 16 + 1)
+    assert s.comparisons[-4:] == [('SimMIM+MTO', 'SimMIM'),
+                                  ('MAE+MTO', 'MAE'),
+                                  ('SimMIM+MTO-e-r', 'SimMIM'),
+                                  ('SimMIM+MTO-spa', 'SimMIM')]
+    # per seed: 6 pre-trainings, 4 x 4 + 2 transfers, 1 from random
+    assert len(st.grid(s)) == 3 * (6 + 18 + 1)
 
 
 # --- the real tools --------------------------------------------------------

@@ -36,6 +36,14 @@ pretrain = {
     'SimMIM+MTO': dict(config=_synth + 'mto-simmim_' + _vit, **_run),
     'MAE': dict(config=_synth + 'mae_' + _vit, **_run),
     'MAE+MTO': dict(config=_synth + 'mto-mae_' + _vit, **_run),
+    # Diagnostics, not the paper's method: which term costs SimMIM its top-1
+    # here (the ablation configs; final checkpoints only). With raw features
+    # L_spa, an un-normalised sum over the visible rows, starts 16x the
+    # reconstruction loss and the gradient norm 17x SimMIM's clip at 5.
+    'SimMIM+MTO-e-r': dict(config=_synth + 'mto-simmim-e-r_' + _vit,
+                           cfg_options=_epochs),
+    'SimMIM+MTO-spa': dict(config=_synth + 'mto-simmim-spa_' + _vit,
+                           cfg_options=_epochs),
 }
 
 transfer = {
@@ -57,4 +65,5 @@ data = dict(seed=0, subsets=('imagenet', ), num_pretrain=512,
 # their curves, RAUC and epochs to target, each MTO against its baseline:
 # (candidate, baseline) as every comparison reads (method, reference)
 reference = 'random'
-comparisons = [('SimMIM+MTO', 'SimMIM'), ('MAE+MTO', 'MAE')]
+comparisons = [('SimMIM+MTO', 'SimMIM'), ('MAE+MTO', 'MAE'),
+               ('SimMIM+MTO-e-r', 'SimMIM'), ('SimMIM+MTO-spa', 'SimMIM')]
