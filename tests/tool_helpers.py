@@ -59,3 +59,23 @@ def free_port():
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
 
+
+def train_straight_and_resumed(config, tmp_path, cwd, options=()):
+    """Train ``config`` for 2 epochs straight (``tmp_path/straight``), and
+    for 1 epoch then ``--resume`` to 2 (``tmp_path/interrupted``).
+
+    Returns:
+        tuple: (straight work dir, interrupted work dir, the resumed run's
+        CompletedProcess).
+    """
+    straight = tmp_path / 'straight'
+    run_tool('train.py', config, '--work-dir', straight, '--cfg-options',
+             'train_cfg.max_epochs=2', *options, cwd=cwd)
+    interrupted = tmp_path / 'interrupted'
+    run_tool('train.py', config, '--work-dir', interrupted, '--cfg-options',
+             'train_cfg.max_epochs=1', *options, cwd=cwd)
+    assert (interrupted / 'epoch_1.pth').is_file()
+    resumed = run_tool('train.py', config, '--work-dir', interrupted,
+                       '--resume', '--cfg-options', 'train_cfg.max_epochs=2',
+                       *options, cwd=cwd)
+    return straight, interrupted, resumed

@@ -5,7 +5,8 @@ the teacher and its state handling; one run each keeps the suite short)."""
 
 import pytest
 import torch
-from tool_helpers import CONFIGS, free_port, run_tool, scalars
+from tool_helpers import (CONFIGS, free_port, run_tool, scalars,
+                          train_straight_and_resumed)
 
 from sgmim.utils import load_checkpoint_file
 
@@ -25,16 +26,9 @@ def test_resume_restores_the_teacher(synth_workspace, tmp_path):
     by default it is the run's max_iters, which the interruption changes
     here)."""
     config, key = LUT, 'loss_mae'
-    options = ['default_hooks.logger.interval=1', 'model.momentum_iters=4']
-    straight = tmp_path / 'straight'
-    run_tool('train.py', config, '--work-dir', straight, '--cfg-options',
-             'train_cfg.max_epochs=2', *options, cwd=synth_workspace)
-    interrupted = tmp_path / 'interrupted'
-    run_tool('train.py', config, '--work-dir', interrupted, '--cfg-options',
-             'train_cfg.max_epochs=1', *options, cwd=synth_workspace)
-    run_tool('train.py', config, '--work-dir', interrupted, '--resume',
-             '--cfg-options', 'train_cfg.max_epochs=2', *options,
-             cwd=synth_workspace)
+    straight, interrupted, _ = train_straight_and_resumed(
+        config, tmp_path, synth_workspace,
+        ['default_hooks.logger.interval=1', 'model.momentum_iters=4'])
     for name in (key, 'loss_ctx', 'ema_momentum'):
         expected, resumed = logged(straight, name), logged(interrupted, name)
         assert set(expected) == {1, 2, 3, 4} and {3, 4} <= set(resumed)

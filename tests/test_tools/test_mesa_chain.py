@@ -15,13 +15,14 @@ from sgmim.models.utils.optional_pretrained_init import encoder_state_dict
 from sgmim.utils import load_checkpoint_file
 
 SYNTH = CONFIGS / 'synth'
-STAGE2 = SYNTH / 'mesa-geometric_swinv2-nano-w3_1xb4-40it_synthscenes-traj-96x128.py'
+STAGE2 = SYNTH / ('mesa-geometric_swinv2-nano-w3_1xb4-40it_synthscenes-'
+                  'traj-96x128.py')
 STAGE3 = SYNTH / ('mesa-supervised_swinv2-nano-w3_1xb4-40it_synthscenes-'
                   'traj-96x128.py')
 DEPTH = SYNTH / 'glpdepth_swinv2-nano-w3_1xb4-200it_synthscenes-nyu-96x96.py'
 IBIMS = SYNTH / ('glpdepth_swinv2-nano-w3_1xb4-200it_synthscenes-nyu-96x96_'
                  'ibims-160x120.py')
-SHORT = ['train_cfg.max_iters=2', 'default_hooks.checkpoint.interval=2',
+SHORT = ['train_cfg.max_iters=1', 'default_hooks.checkpoint.interval=1',
          'default_hooks.logger.interval=1']
 
 
@@ -43,13 +44,13 @@ def train(config, work_dir, workspace, checkpoint=None, extra=()):
         options.append(f'model.backbone.init_cfg.checkpoint={checkpoint}')
     run_tool('train.py', config, '--work-dir', work_dir, '--cfg-options',
              *options, cwd=workspace)
-    return work_dir / 'iter_2.pth'
+    return work_dir / 'iter_1.pth'
 
 
 def test_chain_stage2_stage3_finetune_ibims(mesa_workspace, tmp_path):
     stage2 = train(STAGE2, tmp_path / 'stage2', mesa_workspace)
     records = [r for r in scalars(tmp_path / 'stage2') if 'loss_photo' in r]
-    assert [r['iter'] for r in records] == [1, 2]
+    assert [r['iter'] for r in records] == [1]
     for key in ('loss_photo', 'loss_geometry', 'loss_smooth',
                 'loss_rot_consistency', 'loss_rot_triplet'):
         assert all(math.isfinite(r[key]) for r in records), key
@@ -73,7 +74,7 @@ def test_chain_stage2_stage3_finetune_ibims(mesa_workspace, tmp_path):
     assert not all(torch.equal(state[k], loaded[k]) for k in state)
 
     depth = train(DEPTH, tmp_path / 'depth', mesa_workspace, stage3,
-                  extra=['train_cfg.val_interval=2'])
+                  extra=['train_cfg.val_interval=100'])
     proc = run_tool('test.py', IBIMS, depth, '--work-dir',
                     tmp_path / 'ibims', cwd=mesa_workspace)
     log = proc.stdout + proc.stderr

@@ -1,14 +1,12 @@
 """tools/train.py, tools/test.py and tools/dist_train.sh driven as a user
 would, on generated SynthScenes data."""
-from pathlib import Path
-
 import pytest
-from tool_helpers import CONFIGS, free_port, run_tool, scalars
+from tool_helpers import (CONFIGS, free_port, run_tool, scalars,
+                          train_straight_and_resumed)
 
 from sgmim.utils import load_checkpoint_file
 
 SIMMIM = CONFIGS / 'synth/simmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-96px.py'
-SGMIM = CONFIGS / 'synth/sgmim_swin-nano-w3_1xb16-coslr-20e_synthscenes-96px.py'
 UPERNET = CONFIGS / ('synth/upernet_swin-nano-w7_1xb4-40it_'
                      'synthscenes-ade-128x128.py')
 MASK_RCNN = CONFIGS / ('synth/mask-rcnn_swin-nano-w7_fpn_1xb4-40it_'
@@ -19,21 +17,13 @@ def train_losses(work_dir):
     return {r['iter']: r['loss'] for r in scalars(work_dir) if 'loss' in r}
 
 
-@pytest.mark.parametrize('config', [SIMMIM, SGMIM], ids=['simmim', 'sgmim'])
-def test_resume_continues_with_same_losses(synth_workspace, tmp_path, config):
+def test_resume_continues_with_same_losses(synth_workspace, tmp_path):
     """The shipped dataloader (2 persistent workers): the resumed run's
-    fresh workers give every sample the draws of the uninterrupted run."""
-    options = ['default_hooks.logger.interval=1']
-    straight = tmp_path / 'straight'
-    run_tool('train.py', config, '--work-dir', straight, '--cfg-options',
-             'train_cfg.max_epochs=2', *options, cwd=synth_workspace)
-    interrupted = tmp_path / 'interrupted'
-    run_tool('train.py', config, '--work-dir', interrupted, '--cfg-options',
-             'train_cfg.max_epochs=1', *options, cwd=synth_workspace)
-    assert (interrupted / 'epoch_1.pth').is_file()
-    proc = run_tool('train.py', config, '--work-dir', interrupted, '--resume',
-                    '--cfg-options', 'train_cfg.max_epochs=2', *options,
-                    cwd=synth_workspace)
+    fresh workers give every sample the draws of the uninterrupted run.
+    (SG-MIM's resume: tests/test_tools/test_mto_train.py, with MTO on.)"""
+    straight, interrupted, proc = train_straight_and_resumed(
+        SIMMIM, tmp_path, synth_workspace,
+        ['default_hooks.logger.interval=1'])
     log = proc.stdout + proc.stderr
     assert "'num_workers': 2" in log or 'num_workers=2' in log
     assert 'persistent_workers=True' in log
