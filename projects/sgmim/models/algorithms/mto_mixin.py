@@ -17,11 +17,12 @@ Layers (``mto=dict(layers=[...])`` overrides them; the first is layer 0):
   decoder position embedding), then every decoder block.
 
 Only layer 0 is captured unless ``L_r`` is on. A leading cls token is left
-out. With MTO on, a plain loss logged as ``loss`` (SimMIM's, MAE's) is
-renamed (``loss_simmim``, ``loss_mae``): mmengine logs the total under
-``loss`` and would otherwise show the reconstruction term there. On a Swin stage's grid the masked and visible sets follow the stage
+out. On a Swin stage's grid the masked and visible sets follow the stage
 rule of :func:`sgmim.analysis.heterogeneity.split_on_token_grid` (a merged
 token is masked when all its patches are, mixed tokens are in neither set).
+With MTO on, a plain loss logged as ``loss`` (SimMIM's, MAE's) is renamed
+(``loss_simmim``, ``loss_mae``): mmengine logs the total under ``loss`` and
+would otherwise show the reconstruction term there.
 """
 import contextlib
 import difflib
