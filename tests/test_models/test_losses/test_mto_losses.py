@@ -170,3 +170,19 @@ def test_rank_loss_needs_two_layers():
                         torch.tensor([[False, True]]))
     with pytest.raises(ValueError, match='at least one block'):
         MODELS.build(dict(type='MTOLoss'))([torch.randn(1, 2, 3)], [split])
+
+
+def test_le_gradient_is_finite_beside_an_undefined_sample():
+    """A sample without visible tokens at layer 0 (H = 0 there) beside a
+    defined one, with a tiny ε: L_e is the defined sample's, and no
+    1 / ε² reaches the gradient."""
+    tokens = torch.randn(2, 4, 3, requires_grad=True)
+    masked = torch.tensor([[True, True, False, False], [True] * 4])
+    split = token_split(masked, ~masked)
+    loss = MODELS.build(dict(type='MTOLoss', terms=('e', ), eps=1e-30))
+    out = loss([tokens], [split])['loss_mto_e']
+    h = loop_heterogeneity(tokens[0].detach().numpy(), masked[0].numpy(),
+                           ~masked[0].numpy(), False, 1.0)
+    np.testing.assert_allclose(out.item(), 1 / h, rtol=1e-5)
+    out.backward()
+    assert torch.isfinite(tokens.grad).all() and tokens.grad[1].eq(0).all()

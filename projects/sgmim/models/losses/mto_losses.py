@@ -175,8 +175,13 @@ class MTOLoss(nn.Module):
                          for t, s in zip(tokens[:count], splits[:count])]
         valid = [s.valid for s in splits[:count]]
         if 'e' in self.terms:
-            out['loss_mto_e'] = _mean_over(
-                1 / (heterogeneity[0] + self.eps), valid[0])
+            # undefined samples (H = 0 there) get H = 1 before the division:
+            # their weight is 0, and 1 / ε² must not meet it in backward
+            defined = heterogeneity[0] if all(valid[0]) else torch.where(
+                torch.tensor(valid[0], device=heterogeneity[0].device),
+                heterogeneity[0], torch.ones_like(heterogeneity[0]))
+            out['loss_mto_e'] = _mean_over(1 / (defined + self.eps),
+                                           valid[0])
         if 'r' in self.terms:
             terms = []
             for i in range(1, count):
