@@ -22,7 +22,10 @@ paired differences against the reference method (and the study's extra
 comparisons) with their intervals, the per-seed values and wall times, and a
 bar chart with the intervals as error bars (``--out`` with ``.png``).
 
-Methods with ``checkpoints`` (see ``sgmim.studies.study``) are transferred
+A method with ``start_from`` (see ``sgmim.studies.study``) is pre-trained
+from another method's encoder, seed by seed: chained stages such as MeSa's
+(masked, then geometric, then supervised) are three methods of one study.
+Methods with ``checkpoints`` are transferred
 from each listed epoch of their pre-training run; the tables above use their
 last listed epoch. A comparison of two such methods adds a *Convergence*
 section: per task and metric, both methods' scores at each common epoch (and
@@ -274,6 +277,12 @@ def grid_section(r):
         (m.name, f'`{st.relative(m.config)}`' if m.config else
          '— (random initialisation)', r.budgets.get(m.name, '—'),
          options_text(m.cfg_options)) for m in study.methods])
+    chained = [m for m in study.methods if m.start_from]
+    if chained:
+        lines += ['', 'Pre-trainings that start from another method\'s '
+                  "encoder (seed S from that method's seed S final "
+                  'checkpoint, by the same key): ' + '; '.join(
+                      f'{m.name} from {m.start_from}' for m in chained) + '.']
     checkpointed = [m for m in study.methods if m.checkpoints]
     if checkpointed:
         lines += ['', 'Transferred from checkpoints of the pre-training run '

@@ -14,6 +14,8 @@ A study file is a plain Python file (read with mmengine ``Config``)::
                        cfg_options=dict(train_cfg=dict(max_epochs=20))),
         'MTO': dict(config='configs/synth/mto-simmim_....py',
                     checkpoints=[5, 10, 15, 20]),   # see below
+        'SimMIM+GP': dict(config='configs/synth/mesa-geometric_....py',
+                          start_from='SimMIM'),         # see below
     }
     transfer = {                       # name -> dict
         'depth': dict(config='configs/synth/glpdepth_....py',
@@ -59,10 +61,20 @@ cfg_options) keeps only the listed checkpoints on disk. The list itself is
 not an input of the pre-training run: adding an epoch that the run saved
 runs only the new transfers.
 
+``start_from`` (optional, a method with a config): the name of a method
+listed before it whose pre-trained encoder this method's pre-training
+starts from, seed by seed (``model.backbone.init_cfg.checkpoint`` of its
+run is that method's final checkpoint of the same seed), e.g. MeSa's
+stages: masked, then geometric from the masked encoder, then supervised
+from the geometric one. Such a run depends on its upstream result as a
+transfer does on its pre-training: a new upstream encoder makes it, and
+so every run after it in the chain, stale.
+
 ``cfg_options`` are config overrides as for ``--cfg-options`` (nested dicts
 or dotted keys). A method's apply to its pre-training runs, a task's to its
 fine-tuning and test runs; the seed (``randomness.seed``) and the pre-trained
-encoder (``model.backbone.init_cfg.checkpoint``) are set last. Relative config
+encoder (``model.backbone.init_cfg.checkpoint``, of the transfers and of a
+``start_from`` pre-training) are set last. Relative config
 paths are looked up from the current directory, then among the configs
 shipped with sgmim (``configs/...``: the repository's).
 Names starting with ``_`` are free for helper variables.
@@ -94,7 +106,7 @@ TOOLS = (MIM / 'tools').resolve()
 STUDY_KEYS = ('pretrain', 'transfer', 'seeds', 'reference', 'comparisons',
               'pretrain_cfg_options', 'transfer_cfg_options', 'title',
               'data')
-METHOD_KEYS = ('config', 'cfg_options', 'checkpoints')
+METHOD_KEYS = ('config', 'cfg_options', 'checkpoints', 'start_from')
 TASK_KEYS = ('config', 'metrics', 'cfg_options')
 NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.+-]*$')  # also a folder name
 RESULT = 'result.json'
@@ -150,6 +162,7 @@ class Method(NamedTuple):
     config: Optional[Path]  # None: random initialisation
     cfg_options: Dict[str, object]
     checkpoints: Tuple[int, ...] = ()  # epochs to transfer from; () final
+    start_from: Optional[str] = None  # the method whose encoder it starts
 
 
 class Task(NamedTuple):
@@ -268,8 +281,29 @@ def _method(name, entry, study_path: Path) -> Method:
                 or len(set(checkpoints)) != len(checkpoints)):
             raise StudyError(f'{study_path}: {where}.checkpoints must be '
                              f'distinct positive epochs, got {checkpoints!r}')
+    start_from = entry.get('start_from')
+    if start_from is not None and (config is None
+                                   or not isinstance(start_from, str)):
+        raise StudyError(f'{study_path}: {where}.start_from must be the name '
+                         'of a method, and needs a pre-training config, got '
+                         f'{start_from!r}')
     return Method(name, config, _options(entry, where, study_path),
-                  tuple(sorted(checkpoints)))
+                  tuple(sorted(checkpoints)), start_from)
+
+
+def _check_chain(methods: List[Method], study_path: Path) -> None:
+    """Each ``start_from`` names a method listed before it (so the grid
+    runs it first, and no chain loops) that is pre-trained."""
+    earlier = {}
+    for method in methods:
+        upstream = method.start_from
+        if upstream is not None and earlier.get(upstream) is None:
+            why = ('is random initialisation (no encoder to start from)'
+                   if upstream in earlier else 'is not a method listed '
+                   'before it')
+            raise StudyError(f'{study_path}: pretrain[{method.name!r}]'
+                             f'.start_from: {upstream!r} {why}')
+        earlier[method.name] = method.config
 
 
 def _check_checkpoints(method: Method, study_path: Path) -> None:
@@ -359,6 +393,7 @@ def load_study(path, cfg_options=None, seeds=None) -> Study:
     methods = [m._replace(cfg_options={
         **common['pretrain'], **m.cfg_options,
         **(KEEP_CHECKPOINTS if m.checkpoints else {})}) for m in methods]
+    _check_chain(methods, path)
     for method in methods:
         if method.checkpoints:
             _check_checkpoints(method, path)
@@ -474,7 +509,7 @@ class Run(NamedTuple):
 
     def directory(self, work_dir: Path) -> Path:
         if self.task is None:
-            return work_dir / 'pretrain' / self.method.name / self.seed_dir
+            return pretrain_folder(work_dir, self.method.name, self.seed)
         folder = work_dir / 'transfer' / self.task.name / self.method.name
         if self.epoch is not None:
             folder = folder / f'epoch{self.epoch}'
@@ -483,6 +518,18 @@ class Run(NamedTuple):
     @property
     def seed_dir(self) -> str:
         return f'seed{self.seed}'
+
+    @property
+    def upstream(self) -> Optional[str]:
+        """The method whose encoder the run starts from (None: random
+        initialisation, or a pre-training from its config alone)."""
+        if self.task is None:
+            return self.method.start_from
+        return self.method.name if self.method.config is not None else None
+
+
+def pretrain_folder(work_dir: Path, method: str, seed: int) -> Path:
+    return work_dir / 'pretrain' / method / f'seed{seed}'
 
 
 def grid(study: Study) -> List[Run]:
@@ -505,37 +552,47 @@ def read_result(run_dir: Path) -> Optional[dict]:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
-def pretrain_dir(work_dir: Path, run: Run) -> Path:
-    return Run(run.method, None, run.seed).directory(work_dir)
+def upstream_dir(work_dir: Path, run: Run) -> Path:
+    """The pre-training run whose encoder ``run`` starts from."""
+    return pretrain_folder(work_dir, run.upstream, run.seed)
+
+
+def _upstream(run: Run, work_dir: Path):
+    """``dict(checkpoint, run_id)`` of the encoder ``run`` starts from
+    (``{}``: none; ``None``: its result is missing)."""
+    if run.upstream is None:
+        return {}
+    result = read_result(upstream_dir(work_dir, run))
+    if result is None:
+        return None
+    checkpoint = result['checkpoint']
+    if run.epoch is not None:  # saved beside the last one
+        checkpoint = str(Path(checkpoint).parent / f'epoch_{run.epoch}.pth')
+    return dict(checkpoint=checkpoint, run_id=result['run_id'])
 
 
 def inputs(run: Run, work_dir: Path) -> Optional[dict]:
     """What a run's result depends on: its tool arguments, the study's
-    data (when it has its own) and, for a transfer from a pre-trained
-    encoder, the pre-training result it starts from (``None`` while that
-    result is missing)."""
+    data (when it has its own) and, for a run that starts from a
+    pre-trained encoder (a transfer, or a ``start_from`` pre-training), the
+    pre-training result it starts from (``None`` while that result is
+    missing)."""
     seed = [f'randomness.seed={run.seed}']
     data = {} if run.data is None else dict(data=run.data)
+    upstream = _upstream(run, work_dir)
+    if upstream is None:
+        return None
+    checkpoint = checkpoint_options(upstream.get('checkpoint'))
     if run.task is None:
+        start = dict(start=upstream) if upstream else {}
         return dict(train=[str(run.method.config), '--cfg-options',
-                           *option_args(run.method.cfg_options), *seed],
-                    **data)
+                           *option_args(run.method.cfg_options), *seed,
+                           *checkpoint], **start, **data)
     options = [*option_args(run.task.cfg_options), *seed]
-    upstream = None
-    if run.method.config is not None:
-        upstream = read_result(pretrain_dir(work_dir, run))
-        if upstream is None:
-            return None
-        checkpoint = upstream['checkpoint']
-        if run.epoch is not None:  # saved beside the last one
-            checkpoint = str(Path(checkpoint).parent /
-                             f'epoch_{run.epoch}.pth')
-        upstream = dict(checkpoint=checkpoint, run_id=upstream['run_id'])
-    checkpoint = upstream and upstream['checkpoint']
     return dict(train=[str(run.task.config), '--cfg-options', *options,
-                       *checkpoint_options(checkpoint)],
+                       *checkpoint],
                 test=[str(run.task.config), '--cfg-options', *options],
-                pretrain=upstream, **data)
+                pretrain=upstream or None, **data)
 
 
 def current_result(run: Run, work_dir: Path) -> Optional[dict]:
@@ -566,12 +623,13 @@ def execute(run: Run, work_dir: Path) -> dict:
     expected = inputs(run, work_dir)
     if expected is None:
         raise StudyError(f'{run.label}: the pre-training result '
-                         f'{pretrain_dir(work_dir, run) / RESULT} is missing')
-    pretrained = (expected.get('pretrain') or {}).get('checkpoint')
+                         f'{upstream_dir(work_dir, run) / RESULT} is missing')
+    pretrained = (expected.get('pretrain') or expected.get('start')
+                  or {}).get('checkpoint')
     if pretrained and not osp.isfile(pretrained):
         raise StudyError(f'{run.label}: the pre-trained checkpoint '
                          f'{pretrained} is gone; delete '
-                         f'{pretrain_dir(work_dir, run) / RESULT} to '
+                         f'{upstream_dir(work_dir, run) / RESULT} to '
                          'pre-train again')
     if run_dir.exists():
         shutil.rmtree(run_dir)
