@@ -163,7 +163,8 @@ RECIPES = {
     **{
         f'synth/{name}_1xb16-coslr-20e_synthscenes-96px.py':
         (SYNTH_E, SYNTH_PRETRAIN)
-        for name in ('simmim_swin-nano-w3', 'sgmim_swin-nano-w3',
+        for name in ('simmim_swin-nano-w3', 'simmim_swinv2-nano-w3',
+                     'sgmim_swin-nano-w3',
                      'sgmim_swinv2-nano-w3', 'sgmim_vit-nano-p16',
                      'simmim_vit-nano-p16', 'lut_vit-nano-p16',
                      'lut-simmim_vit-nano-p16', 'mae_vit-nano-p16',
@@ -231,6 +232,14 @@ RECIPES = {
         f'mesa/mesa-{stage}_swinv2-{arch}-w30_8xb1-amp-adam-100k_nyu-raw-'
         '480x480.py': (1, [('start', 0, 1e-4), ('end', 99999, 1e-4)])
         for stage in ('geometric', 'supervised') for arch in ('base', 'large')
+    },
+    # SC-DepthV2 itself: the same constant Adam lr 1e-4, batch 8, 100k
+    'mesa/scdepthv2_resnet18_1xb8-adam-100k_nyu-raw-256x320.py':
+    (1, [('start', 0, 1e-4), ('end', 99999, 1e-4)]),
+    **{
+        f'mesa/mesa-{stage}_swinv2-base-w16_8xb1-amp-adam-100k_kitti-raw-'
+        '256x832.py': (1, [('start', 0, 1e-4), ('end', 99999, 1e-4)])
+        for stage in ('geometric', 'supervised')
     },
     **{
         f'synth/mesa-{stage}_swinv2-nano-w3_1xb4-40it_synthscenes-traj-'

@@ -384,6 +384,15 @@ def test_a_failed_run_names_its_log_and_writes_no_report(fake):
      "transfer['x']: missing key 'metrics'"),
     ("reference = 'C'\n", "reference 'C' is not a pretrain name"),
     ("comparisons = [('B', 'C')]\n", "comparisons: ('B', 'C') is not a pair"),
+    ("pretrain['C'] = dict(config='a.py', start_from='C')\n",
+     "pretrain['C'].start_from: 'C' is not a method listed before it"),
+    ("pretrain = dict(C=dict(config='a.py', start_from='A'), A='a.py')\n",
+     "pretrain['C'].start_from: 'A' is not a method listed before it"),
+    ("pretrain['C'] = dict(config='a.py', start_from='random')\n",
+     "'random' is random initialisation (no encoder to start from)"),
+    ("pretrain['C'] = dict(start_from='B')\n",
+     "pretrain['C'].start_from must be the name of a method, and needs a "
+     "pre-training config"),
 ])
 def test_study_file_errors_name_the_file_and_key(fake, extra, message):
     root, launches = fake
@@ -404,6 +413,42 @@ def test_a_metric_the_runs_lack_names_the_study_key(fake):
         study('--seeds', 0)
 
 
+def test_start_from_chains_pretrainings_seed_by_seed(fake):
+    root, launches = fake
+    write_study(root / 'study.py',
+                "pretrain['C'] = dict(config='a.py', start_from='B')\n"
+                "pretrain['D'] = dict(config='b.py', start_from='C')\n")
+    study('--seeds', 0, 1)
+    work = root / 'work'
+
+    def trained(run):  # the options the fake train.py was launched with
+        return json.loads((work / run / 'iter_1.pth').read_text())['options']
+
+    key = 'model.backbone.init_cfg.checkpoint'
+    for seed in (0, 1):
+        assert key not in trained(f'pretrain/B/seed{seed}')
+        for name, upstream in (('C', 'B'), ('D', 'C')):
+            options = trained(f'pretrain/{name}/seed{seed}')
+            assert options[key] == str(
+                work / f'pretrain/{upstream}/seed{seed}/iter_1.pth')
+            assert options['randomness.seed'] == str(seed)
+        assert trained(f'transfer/seg/D/seed{seed}/train')[key] == str(
+            work / f'pretrain/D/seed{seed}/iter_1.pth')
+    doc = (root / 'docs/study.md').read_text()
+    assert 'C from B; D from C.' in doc
+    assert set(by_name(doc, 'Results', 'seg')) == {'random', 'A', 'B', 'C',
+                                                   'D'}
+
+    launches.clear()
+    (work / 'pretrain/C/seed1/result.json').unlink()
+    study('--seeds', 0, 1)  # C's new encoder: D and both their transfers
+    assert {d for _, d in launches} == {
+        work / 'pretrain/C/seed1', work / 'pretrain/D/seed1',
+        *(work / f'transfer/{t}/{m}/seed1' for t in ('seg', 'depth')
+          for m in 'CD')}
+    assert len(launches) == 2 + 4 * 2
+
+
 def test_the_shipped_study_file():
     s = st.load_study(CONFIGS / 'synth/studies/sgmim_vs_simmim.py')
     assert [m.name for m in s.methods] == ['random', 'SimMIM', 'SG-MIM']
@@ -422,7 +467,6 @@ def test_the_shipped_study_file():
     assert s.seeds == [0, 1, 2] and s.reference == 'random'
     assert ('SG-MIM', 'SimMIM') in s.comparisons
     assert all(e.config.is_file() for e in [*s.methods[1:], *s.tasks])
-
 
 
 def test_the_shipped_lut_study_file():
@@ -474,6 +518,32 @@ def test_the_shipped_mto_study_file():
                                   ('SimMIM+MTO-spa', 'SimMIM')]
     # per seed: 6 pre-trainings, 4 x 4 + 2 transfers, 1 from random
     assert len(st.grid(s)) == 3 * (6 + 18 + 1)
+
+
+def test_the_shipped_mesa_study_file():
+    s = st.load_study(CONFIGS / 'synth/studies/mesa_stages.py')
+    assert [(m.name, m.start_from) for m in s.methods] == [
+        ('random', None), ('MP', None), ('MP+GP', 'MP'),
+        ('MP+GP+SP', 'MP+GP')]
+    assert [m.config.name for m in s.methods[1:]] == [
+        'simmim_swinv2-nano-w3_1xb16-coslr-20e_synthscenes-96px.py',
+        'mesa-geometric_swinv2-nano-w3_1xb4-40it_synthscenes-traj-96x128.py',
+        'mesa-supervised_swinv2-nano-w3_1xb4-40it_synthscenes-traj-'
+        '96x128.py']
+    depth, ibims = s.tasks
+    assert depth.config.name == ('glpdepth_swinv2-nano-w3_1xb4-200it_'
+                                 'synthscenes-nyu-96x96.py')
+    assert ibims.config.name == ('glpdepth_swinv2-nano-w3_1xb4-200it_'
+                                 'synthscenes-nyu-96x96_ibims-160x120.py')
+    assert depth.metrics == dict(d1='higher', abs_rel='lower', rmse='lower')
+    assert all(d == 'lower' for d in ibims.metrics.values())
+    assert s.data['options']['subsets'] == ['imagenet', 'nyu',
+                                            'trajectories', 'ibims']
+    assert s.seeds == [0, 1, 2] and s.reference == 'random'
+    assert s.comparisons[-3:] == [('MP+GP', 'MP'), ('MP+GP+SP', 'MP'),
+                                  ('MP+GP+SP', 'MP+GP')]
+    # per seed: 3 pre-trainings, 4 methods x 2 tasks
+    assert len(st.grid(s)) == 3 * (3 + 4 * 2)
 
 
 # --- the real tools --------------------------------------------------------
