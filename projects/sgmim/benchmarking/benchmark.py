@@ -62,6 +62,13 @@ COMPONENTS = (
     ('projector', 'projector'),
     ('predictor', 'predictor'),
     ('context_loss', 'context loss'),
+    # depth: the fine-tuning's head, MeSa's stages (depth_stages.py)
+    ('decode_head', 'depth head'),
+    ('decoder', 'depth decoder'),
+    ('pose_net', 'pose net'),
+    ('rectify_net', 'rectification net'),
+    ('loss_module', 'photometric + geometry loss'),
+    ('pseudo_loss', 'pseudo-depth losses'),
 )
 # (method of the model, label, the baseline's label it is compared with):
 # work that a model runs in its own methods rather than in a component's
@@ -501,8 +508,9 @@ def peak_memory(model: nn.Module, optim_wrapper: OptimWrapper,
 
 
 # methods that run a component outside its ``forward`` (the sparse path of
-# SG-MIM's structure branch)
-_TOKEN_METHODS = ('forward_tokens', 'tokens_at')
+# SG-MIM's structure branch; an mmseg decode head's ``loss``, which calls
+# ``self.forward`` directly)
+_SCOPED_METHODS = ('forward_tokens', 'tokens_at', 'loss')
 
 
 class _MethodScope:
@@ -523,7 +531,7 @@ class _MethodScope:
 
 
 def _component_hooks(model: nn.Module) -> Tuple[list, Dict[str, str]]:
-    """Forward hooks (and method wrappers for :data:`_TOKEN_METHODS`) that
+    """Forward hooks (and method wrappers for :data:`_SCOPED_METHODS`) that
     open a profiler scope per component."""
     handles, labels = [], {}
     modules = dict(model.named_modules())
@@ -546,7 +554,7 @@ def _component_hooks(model: nn.Module) -> Tuple[list, Dict[str, str]]:
         handles.append(module.register_forward_hook(leave))
         handles.extend(
             _MethodScope(module, method, _SCOPE + name)
-            for method in _TOKEN_METHODS if hasattr(module, method))
+            for method in _SCOPED_METHODS if hasattr(module, method))
     for method, label, _ in _model_methods(model):
         labels[_METHOD_PREFIX + method] = label
         handles.append(
