@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 from mmengine.runner import set_random_seed
+from log_capture import mmengine_messages
 from tool_helpers import load_tool, run_tool
 
 from sgmim.analysis.cka import MinibatchCKA
@@ -118,6 +119,29 @@ def test_cka_between_two_models(tiny_configs, tiny_checkpoints, img_dir,
     np.testing.assert_allclose([r['matched_cka'] for r in result['records']],
                                np.diag(matrix), rtol=1e-10)
     _pngs(out, 'cka.png', 'cka_layerwise.png')
+
+
+def test_cka_warns_when_the_models_see_different_sizes(
+        tiny_configs, tiny_checkpoints, img_dir, tmp_path):
+    layers = ['backbone.stages.0', 'backbone.stages.1']
+    base = [tiny_configs['swin'], tiny_checkpoints['swin'], '--compare',
+            tiny_configs['swinv2'], tiny_checkpoints['swinv2'], '--layers',
+            *layers, '--compare-layers', *layers, '--representation',
+            'pooled']
+    with mmengine_messages() as messages:
+        cka_tool.main([*base, *_common(img_dir, tmp_path / 'own')])
+    warned = [m for m in messages if 'different sizes' in m]
+    assert len(warned) == 1
+    assert f'{tiny_configs["swin"]} at 32 x 32' in warned[0]
+    assert f'{tiny_configs["swinv2"]} at 64 x 64' in warned[0]
+    assert '--img-size' in warned[0]
+    result = _json(tmp_path / 'own', 'cka.json')
+    sizes = [m['input_size'] for m in result['models']]
+    assert sizes == [[32, 32], [64, 64]]
+    with mmengine_messages() as messages:  # one size for both: no warning
+        cka_tool.main([*base, '--img-size', '64', *_common(
+            img_dir, tmp_path / 'same')])
+    assert not [m for m in messages if 'different sizes' in m]
 
 
 def test_cka_bad_inputs_write_nothing(tiny_configs, tiny_checkpoints,

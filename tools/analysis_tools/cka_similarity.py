@@ -15,7 +15,9 @@ layer's representation of an image is its spatial tokens flattened
 see the same images (same seed and order) and the layer lists must have the
 same length (``--compare-layers``, default the second model's own default
 layers): entry (i, i) is the CKA of the i-th layers, as in MeSa's
-pre-trained vs fine-tuned comparison (``--preset mesa``).
+pre-trained vs fine-tuned comparison (``--preset mesa``). Each model sees
+the images at its own encoder size unless ``--img-size`` sets one for
+both; a warning says when the two sizes differ.
 
 Writes ``cka.json`` (the matrix, one record per layer with its module name
 and its row of CKA values; with ``--compare`` also the matched layer and
@@ -23,8 +25,10 @@ the CKA of the pair) and ``cka.png`` (heatmap); with ``--compare`` also
 ``cka_layerwise.png`` (CKA of matched layers against depth).
 """
 import argparse
+import logging
 
 import torch
+from mmengine.logging import print_log
 
 from sgmim.analysis.cka import MinibatchCKA
 from sgmim.analysis.cli import (add_data_args, add_model_args,
@@ -83,7 +87,20 @@ def prepare_models(args):
                 f'model has {len(first.layers)} layers, the second '
                 f'{len(second.layers)} (choose lists of equal length with '
                 '--layers / --compare-layers)')
+        if second.size != first.size:
+            print_log(
+                f'cka: the models see the images at different sizes: '
+                f'{args.config} at {size_text(first.size)}, '
+                f'{args.compare[0]} at {size_text(second.size)} (each '
+                "config's encoder size). Their tokens then cover the same "
+                'images at different resolutions, which lowers CKA by '
+                'itself; give --img-size H W to compare them on the same '
+                'input', logger='current', level=logging.WARNING)
     return first, second
+
+
+def size_text(size) -> str:
+    return f'{size[0]} x {size[1]}'
 
 
 def accumulate(args, first, second=None) -> MinibatchCKA:
