@@ -539,11 +539,11 @@ def test_the_shipped_mesa_study_file():
     assert all(d == 'lower' for d in ibims.metrics.values())
     assert s.data['options']['subsets'] == ['imagenet', 'nyu',
                                             'trajectories', 'ibims']
-    assert s.seeds == [0, 1, 2] and s.reference == 'random'
+    assert s.seeds == [0, 1, 2, 3, 4] and s.reference == 'random'
     assert s.comparisons[-3:] == [('MP+GP', 'MP'), ('MP+GP+SP', 'MP'),
                                   ('MP+GP+SP', 'MP+GP')]
     # per seed: 3 pre-trainings, 4 methods x 2 tasks
-    assert len(st.grid(s)) == 3 * (3 + 4 * 2)
+    assert len(st.grid(s)) == 5 * (3 + 4 * 2)
 
 
 # --- the real tools --------------------------------------------------------

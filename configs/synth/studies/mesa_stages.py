@@ -38,7 +38,9 @@ transfer = {
                      dbe_comp='lower', pe_plan='lower', pe_orient='lower')),
 }
 
-seeds = [0, 1, 2]
+# five seeds: with three, the stage differences the paper reports (0.018
+# and 0.004 RMSE on NYUv2) are far inside this budget's intervals
+seeds = [0, 1, 2, 3, 4]
 # The study's own SynthScenes set: ImageNet-layout images for stage 1
 # (256: 16 iterations an epoch, 320 in all), 8 trajectories of 6 frames
 # (stages 2 and 3: 7 x 4 training clips, the last trajectory is val), the
