@@ -430,3 +430,32 @@ def test_mto_pairs_names_and_targets():
         plain = bm.model_names(base_cfg, cand_cfg)[0]
         assert bm.model_names(base_cfg, cand_cfg) == (plain, f'{plain} + MTO')
     assert bmtool.pair_target(args, None, bm.load_config(SGMIM)) == 1.10
+
+
+@pytest.mark.parametrize('name', ['simmim-fused-swin-base-192',
+                                  'simmim-fused-swinv2-base-192'])
+def test_fused_attention_pairs(name):
+    _, baseline, candidate, target = bmtool.PAIRS[name]
+    assert target == 0.5 and candidate == (baseline, 'FUSED')
+    base_cfg = bmtool.load_pair_config(baseline, None)
+    cand_cfg = bmtool.load_pair_config(candidate, None)
+    assert cand_cfg.custom_hooks[-1] == dict(type='FusedWindowAttentionHook')
+    assert 'FusedWindowAttentionHook' not in str(base_cfg.get('custom_hooks'))
+    assert bm.model_names(base_cfg, cand_cfg) == (
+        'SimMIM', 'SimMIM (fused attention)')
+    assert bmtool.config_label(candidate) == \
+        f'{baseline} + FusedWindowAttentionHook'
+
+
+def test_the_benchmark_builds_a_fused_config_fused():
+    # the benchmark builds the candidate as the hook leaves it before a run
+    from mmpretrain.models.utils import WindowMSA
+
+    from sgmim.models.utils import FusedWindowMSA
+    synth = bm.load_config(SIMMIM)
+    synth.merge_from_dict(bmtool.FUSED)
+    for cfg, cls in ((bm.load_config(SIMMIM), WindowMSA),
+                     (synth, FusedWindowMSA)):
+        model, _ = bm.build_model(cfg)
+        kinds = {type(m) for m in model.modules() if isinstance(m, WindowMSA)}
+        assert kinds == {cls}

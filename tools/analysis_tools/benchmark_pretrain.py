@@ -5,7 +5,8 @@ baseline (SG-MIM vs SimMIM, LUT vs MAE, X + MTO vs X), in one process.
         [--pairs swin-base-192 swinv2-base-192 vit-base-224 synth-nano-96
                  mae-lut-vit-base-224 mae-lut-synth-nano-96
                  simmim-mto-vit-base-224 mae-mto-vit-base-224
-                 sgmim-mto-swin-base-192]
+                 sgmim-mto-swin-base-192 simmim-fused-swin-base-192
+                 simmim-fused-swinv2-base-192]
         [--pair BASELINE CANDIDATE]
         [--batch-size N [N ...]] [--iters N [N ...]] [--warmup N]
         [--device cpu|cuda] [--amp] [--threads N] [--timer wall|cpu]
@@ -19,7 +20,8 @@ the images; LUT: two views, the first being MAE's images), with the
 config's optimizer; their iterations alternate (A B, B A, ...). The report
 (median and IQR of ms/iter, the candidate / baseline ratio against the
 pair's target: 1.10x for SG-MIM / SimMIM, 1.15x for LUT / MAE, 1.05x for
-an algorithm + MTO against itself; peak memory,
+an algorithm + MTO against itself, 0.5x for the fused window attention
+against mmpretrain's (the issue's GPU target, 2x images/s); peak memory,
 parameters, a per-component profile) is printed and written to ``--out``,
 where it replaces only the
 pair's own section (between ``<!-- BEGIN benchmark_pretrain:NAME -->`` and
@@ -84,6 +86,20 @@ PAIRS = {
         'configs/mae/mae_vit-base-p16_8xb512-amp-coslr-400e_in1k.py',
         'configs/mto/mto-mae_vit-base-p16_8xb512-amp-coslr-400e_in1k.py',
         1.05),
+    # the fused (SDPA) window attention against mmpretrain's, one config
+    # (issue target on a GPU: >= 2.0x images/s, i.e. <= 0.5x the time)
+    'simmim-fused-swin-base-192': (
+        'SimMIM Swin-B, fused window attention vs mmpretrain\'s, 192 px',
+        'configs/simmim/simmim_swin-base-w6_8xb128-amp-coslr-100e_in1k-'
+        '192px.py',
+        ('configs/simmim/simmim_swin-base-w6_8xb128-amp-coslr-100e_in1k-'
+         '192px.py', 'FUSED'), 0.5),
+    'simmim-fused-swinv2-base-192': (
+        'SimMIM SwinV2-B, fused window attention vs mmpretrain\'s, 192 px',
+        'configs/simmim/simmim_swinv2-base-w12_8xb128-amp-coslr-100e_in1k-'
+        '192px.py',
+        ('configs/simmim/simmim_swinv2-base-w12_8xb128-amp-coslr-100e_in1k-'
+         '192px.py', 'FUSED'), 0.5),
     'sgmim-mto-swin-base-192': (
         'SG-MIM + MTO vs SG-MIM, Swin-B, 192 px',
         'configs/sgmim/sgmim_swin-base-w6_8xb128-amp-coslr-100e_in1k-'
@@ -91,6 +107,9 @@ PAIRS = {
         'configs/mto/mto-sgmim_swin-base-w6_8xb128-amp-coslr-100e_in1k-'
         '192px.py', 1.05),
 }
+# a candidate given as (config, 'FUSED'): the config with the fused window
+# attention switched on, as a run's custom hook does
+FUSED = dict(custom_hooks=[dict(type='FusedWindowAttentionHook')])
 # target of a --pair, by the candidate's model type (default 1.10; an MTO
 # candidate, ``model.mto`` set: 1.05)
 TARGETS = {'LUT': 1.15, 'LUTSimMIM': 1.15}
@@ -237,9 +256,23 @@ def pair_target(args, target, candidate_cfg):
 
 
 def load_pair_config(path, cfg_options):
+    """A pair's config: a path, or ``(path, 'FUSED')`` for the config
+    with :data:`FUSED` merged in."""
+    variant = None
+    if isinstance(path, tuple):
+        path, variant = path
     cfg = benchmark.load_config(config_path(path))
+    if variant == 'FUSED':
+        cfg.merge_from_dict(FUSED)
     merge_cfg_options(cfg, cfg_options)
     return cfg
+
+
+def config_label(path) -> str:
+    """How a pair's config is named in the report."""
+    if isinstance(path, tuple):
+        return f'{path[0]} + FusedWindowAttentionHook'
+    return path
 
 
 def main(argv=None):
@@ -272,7 +305,7 @@ def main(argv=None):
             progress=not args.no_progress, timer=args.timer)
         for model_name, config in zip(result['names'],
                                       (baseline, candidate)):
-            result['models'][model_name]['config'] = config  # as given
+            result['models'][model_name]['config'] = config_label(config)
         command = reproduce_command(args, name, baseline, candidate,
                                     batch_size, n)
         body = benchmark.format_markdown(result, title, machine, command,

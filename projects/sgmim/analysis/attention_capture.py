@@ -16,7 +16,9 @@ dropout, which eval mode does not apply):
   ``softmax(q·scale kᵀ + B_rel + M_shift)`` per window, on the zero-padded,
   cyclically shifted map;
 * with SwinV2's ``WindowMSAV2``: cosine attention
-  ``softmax(cos(q, k)·exp(min(τ, log 100)) + 16·sigmoid(B_cpb) + M_shift)``.
+  ``softmax(cos(q, k)·exp(min(τ, log 100)) + 16·sigmoid(B_cpb) + M_shift)``;
+* the same for the fused SDPA classes (``FusedWindowMSA``,
+  ``FusedWindowMSAV2``: the same layers).
 
 Each record carries the (y, x) pixel centres of the tokens in the input
 image frame (for windows: of every window token, the cyclic shift undone)
@@ -39,10 +41,17 @@ from mmpretrain.models.utils.attention import (MultiheadAttention,
                                                WindowMSAV2)
 from torch import Tensor
 
+from sgmim.models.utils.fused_window_attention import (FusedWindowMSA,
+                                                       FusedWindowMSAV2,
+                                                       relative_position_bias)
 from .attention import (attention_distance, attention_entropy,
                         head_kl_divergence)
 
 Stride = Union[int, Tuple[int, int]]
+# window attention whose probabilities window_attention() recomputes
+# exactly: mmpretrain's, and the fused SDPA path (the same layer)
+WINDOW_FORWARDS = (WindowMSA.forward, WindowMSAV2.forward,
+                   FusedWindowMSA.forward, FusedWindowMSAV2.forward)
 
 
 class AttentionRecord(NamedTuple):
@@ -85,8 +94,7 @@ def _kind(module: nn.Module) -> Optional[str]:
         return 'vit'
     if (isinstance(module, ShiftWindowMSA)
             and type(module).forward is ShiftWindowMSA.forward
-            and type(module.w_msa).forward in (WindowMSA.forward,
-                                               WindowMSAV2.forward)):
+            and type(module.w_msa).forward in WINDOW_FORWARDS):
         return 'window'
     return None
 
@@ -169,16 +177,9 @@ def window_attention(w_msa: nn.Module, x: Tensor,
             -2, -1)
         logits = logits * torch.clamp(
             w_msa.logit_scale, max=np.log(1. / 0.01)).exp()
-        table = w_msa.cpb_mlp(w_msa.relative_coords_table).view(-1, heads)
-        rel_bias = 16 * torch.sigmoid(table[
-            w_msa.relative_position_index.view(-1)].view(
-                tokens, tokens, heads).permute(2, 0, 1))
     else:
         logits = (q * w_msa.scale) @ k.transpose(-2, -1)
-        rel_bias = w_msa.relative_position_bias_table[
-            w_msa.relative_position_index.view(-1)].view(
-                tokens, tokens, heads).permute(2, 0, 1)
-    logits = logits + rel_bias.unsqueeze(0)
+    logits = logits + relative_position_bias(w_msa).unsqueeze(0)
     if mask is not None:
         num_windows = mask.shape[0]
         logits = (logits.view(windows // num_windows, num_windows, heads,

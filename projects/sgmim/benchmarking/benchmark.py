@@ -110,10 +110,12 @@ def build_model(config: Union[str, Config],
         tuple: (model on ``device``, the config).
 
     As mmengine's Runner in one process, SyncBN layers become BN
-    (``revert_sync_batchnorm``), and MessageHub gets a ``max_iters`` if it
-    has none (schedules that read it, such as LUT's teacher momentum; the
-    value does not change the cost): ``train_cfg.max_iters``, else
-    ``max_epochs`` x 1000.
+    (``revert_sync_batchnorm``), a ``FusedWindowAttentionHook`` in
+    ``custom_hooks`` switches the window attention as it does before a run
+    (:func:`uses_fused_window_attention`), and MessageHub gets a
+    ``max_iters`` if it has none (schedules that read it, such as LUT's
+    teacher momentum; the value does not change the cost):
+    ``train_cfg.max_iters``, else ``max_epochs`` x 1000.
     """
     cfg = load_config(config)
     init_default_scope('mmpretrain')
@@ -121,6 +123,9 @@ def build_model(config: Union[str, Config],
     from mmengine.model import revert_sync_batchnorm
     from mmpretrain.registry import MODELS
     model = revert_sync_batchnorm(MODELS.build(cfg.model))
+    if uses_fused_window_attention(cfg):
+        from sgmim.models.utils import fuse_window_attention
+        fuse_window_attention(model)
     hub = MessageHub.get_current_instance()
     if hub.get_info('max_iters') is None:
         train_cfg = cfg.get('train_cfg') or {}
@@ -129,6 +134,14 @@ def build_model(config: Union[str, Config],
             train_cfg.get('max_iters') or
             1000 * train_cfg.get('max_epochs', 1))
     return model.to(device).train(), cfg
+
+
+def uses_fused_window_attention(cfg: Config) -> bool:
+    """Whether the config's ``custom_hooks`` hold a
+    ``FusedWindowAttentionHook``."""
+    return any(str(hook.get('type', '')).split('.')[-1] ==
+               'FusedWindowAttentionHook'
+               for hook in cfg.get('custom_hooks') or [])
 
 
 def build_optim_wrapper(model: nn.Module, cfg: Config,
@@ -775,12 +788,14 @@ DISPLAY_NAMES = {'SimMIM': 'SimMIM', 'SGMIM': 'SG-MIM', 'MAE': 'MAE',
 
 def model_names(baseline: Config, candidate: Config) -> Tuple[str, str]:
     """(baseline, candidate) display names from their model types
-    (:data:`DISPLAY_NAMES`, ' + MTO' where ``model.mto`` is set);
-    'baseline' / 'candidate' when they coincide."""
+    (:data:`DISPLAY_NAMES`, ' + MTO' where ``model.mto`` is set, ' (fused
+    attention)' with a ``FusedWindowAttentionHook``); 'baseline' /
+    'candidate' when they coincide."""
     names = tuple(
         DISPLAY_NAMES.get(str(cfg.model.type).split('.')[-1],
                           str(cfg.model.type).split('.')[-1]) +
-        (' + MTO' if cfg.model.get('mto') is not None else '')
+        (' + MTO' if cfg.model.get('mto') is not None else '') +
+        (' (fused attention)' if uses_fused_window_attention(cfg) else '')
         for cfg in (baseline, candidate))
     return names if names[0] != names[1] else ('baseline', 'candidate')
 
