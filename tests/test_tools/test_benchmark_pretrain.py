@@ -217,6 +217,22 @@ def test_benchmark_pair_and_markdown():
     assert f'{ratio["flops"]:.3f}×. A time ratio above it' in text
     for label in SG_COMPONENTS:
         assert f'| {label} |' in text
+    # images/s = B / t, TFLOP/s = F / t, MFU = F / t / peak
+    rates = {}
+    for name in ('SimMIM', 'SG-MIM'):
+        seconds = models[name]['summary']['total']['median'] / 1e3
+        rates[name] = (2 / seconds, models[name]['flops'] / seconds / 1e12)
+        assert bm.throughput(models[name], 2, peak_tflops=0.5) == \
+            pytest.approx(dict(images_per_s=rates[name][0],
+                               tflops=rates[name][1],
+                               mfu=rates[name][1] / 0.5))
+    assert (f'{rates["SimMIM"][0]:,.3g} images/s (SimMIM) / '
+            f'{rates["SG-MIM"][0]:,.3g} images/s (SG-MIM)') in text
+    assert 'model-FLOP utilisation' not in text
+    with_peak = bm.format_markdown(result, 'tiny', machine, 'python x.py',
+                                   peak_tflops=0.5)
+    assert (f'model-FLOP utilisation {200 * rates["SimMIM"][1]:.2f} % / '
+            f'{200 * rates["SG-MIM"][1]:.2f} % of 0.5 TFLOP/s') in with_peak
 
 
 def test_replace_section_keeps_foreign_content():

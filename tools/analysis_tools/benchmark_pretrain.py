@@ -10,7 +10,8 @@ baseline (SG-MIM vs SimMIM, LUT vs MAE, X + MTO vs X), in one process.
         [--pair BASELINE CANDIDATE]
         [--batch-size N [N ...]] [--iters N [N ...]] [--warmup N]
         [--device cpu|cuda] [--amp] [--threads N] [--timer wall|cpu]
-        [--breakdown-iters N] [--target R] [--cfg-options k=v ...]
+        [--breakdown-iters N] [--target R] [--peak-tflops P]
+        [--cfg-options k=v ...]
         [--out docs/benchmarks.md] [--json FILE]
 
 Both models of a pair are built from their configs and trained on the same
@@ -172,6 +173,11 @@ def parse_args(argv=None):
                         help='time ratio target for every pair (default: '
                         'the pair\'s: 1.10 SG-MIM / SimMIM, 1.15 LUT / MAE, '
                         '1.05 X + MTO / X)')
+    parser.add_argument(
+        '--peak-tflops', type=float, default=None,
+        help="the device's dense peak TFLOP/s for the run's precision (e.g. "
+        '989 for an H100 with fp16/bf16): the report adds the model-FLOP '
+        'utilisation (default: images/s and TFLOP/s only)')
     parser.add_argument('--out', default=None,
                         help='markdown file whose section to rewrite, e.g. '
                         'docs/benchmarks.md (default: print only)')
@@ -229,6 +235,8 @@ def reproduce_command(args, name, baseline, candidate, batch_size, iters):
         cmd += ['--target', str(args.target)]
     if args.breakdown_iters != 3:
         cmd += ['--breakdown-iters', str(args.breakdown_iters)]
+    if getattr(args, 'peak_tflops', None):
+        cmd += ['--peak-tflops', f'{args.peak_tflops:g}']
     if args.cfg_options:
         cmd += ['--cfg-options'] + [
             f'{key}={value}' for key, value in args.cfg_options.items()]
@@ -309,7 +317,8 @@ def main(argv=None):
         command = reproduce_command(args, name, baseline, candidate,
                                     batch_size, n)
         body = benchmark.format_markdown(result, title, machine, command,
-                                         target=target)
+                                         target=target,
+                                         peak_tflops=args.peak_tflops)
         print('\n' + body)
         if args.out:
             benchmark.write_section(

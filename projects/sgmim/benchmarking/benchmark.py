@@ -924,9 +924,30 @@ def _params(n: int) -> str:
     return f'{n / 1e6:.2f} M'
 
 
+def throughput(entry: dict, batch_size: int,
+               peak_tflops: Optional[float] = None) -> Dict[str, float]:
+    """Images per second, achieved TFLOP/s and model-FLOP utilisation of
+    one model of :func:`benchmark_pair`'s result, from its median
+    wall-clock iteration ``t`` (s) and its arithmetic per iteration ``F``
+    (``FlopCounterMode``, forward + backward)::
+
+        images/s = B / t        TFLOP/s = F / t / 1e12
+        MFU = (F / t) / peak    (``peak_tflops`` given, else omitted)
+    """
+    seconds = entry['summary']['total']['median'] / 1e3
+    rates = dict(images_per_s=batch_size / seconds,
+                 tflops=entry['flops'] / seconds / 1e12)
+    if peak_tflops:
+        rates['mfu'] = rates['tflops'] / peak_tflops
+    return rates
+
+
 def format_markdown(result: dict, title: str, machine: dict,
-                    command: str, target: float = 1.10) -> str:
-    """A markdown report of :func:`benchmark_pair`'s result."""
+                    command: str, target: float = 1.10,
+                    peak_tflops: Optional[float] = None) -> str:
+    """A markdown report of :func:`benchmark_pair`'s result; with
+    ``peak_tflops`` (the device's dense peak for the run's precision) it
+    also gives the model-FLOP utilisation (:func:`throughput`)."""
     base_name, cand_name = result['names']
     base, cand = (result['models'][n] for n in result['names'])
     ratio = result['ratio']
@@ -1009,6 +1030,7 @@ def format_markdown(result: dict, title: str, machine: dict,
         f'{ratio["flops"]:.3f}×. A time ratio above it is spent outside '
         'this arithmetic (element-wise ops, small-matrix inefficiency, '
         'kernel launches, the optimizer step).', '',
+        _throughput_text(result, base_name, cand_name, peak_tflops), '',
         'Peak memory: ' + base['memory']['method'] + '. Persistent state '
         f'{_mib(base["memory"]["persistent"])} ({base_name}) / '
         f'{_mib(cand["memory"]["persistent"])} ({cand_name}), transient '
@@ -1021,6 +1043,21 @@ def format_markdown(result: dict, title: str, machine: dict,
                                         result['device'])]
     lines += ['', f'Reproduce: `{command}`']
     return '\n'.join(lines)
+
+
+def _throughput_text(result, base_name, cand_name, peak_tflops) -> str:
+    base, cand = (throughput(result['models'][n], result['batch_size'],
+                             peak_tflops) for n in (base_name, cand_name))
+    text = (f'Throughput (wall-clock medians): '
+            f'{base["images_per_s"]:,.3g} images/s ({base_name}) / '
+            f'{cand["images_per_s"]:,.3g} images/s ({cand_name}), '
+            f'{cand["images_per_s"] / base["images_per_s"]:.3f}×; arithmetic '
+            f'rate {base["tflops"]:.3g} / {cand["tflops"]:.3g} TFLOP/s')
+    if peak_tflops:
+        text += (f'; model-FLOP utilisation {100 * base["mfu"]:.2f} % / '
+                 f'{100 * cand["mfu"]:.2f} % of {peak_tflops:g} TFLOP/s '
+                 '(the stated peak)')
+    return text + '.'
 
 
 def _format_breakdown(base_name, base, cand_name, cand, device) -> str:

@@ -162,7 +162,7 @@ class Method(NamedTuple):
     config: Optional[Path]  # None: random initialisation
     cfg_options: Dict[str, object]
     checkpoints: Tuple[int, ...] = ()  # epochs to transfer from; () final
-    start_from: Optional[str] = None  # the method whose encoder it starts
+    start_from: Optional[str] = None  # the method it starts from
 
 
 class Task(NamedTuple):
