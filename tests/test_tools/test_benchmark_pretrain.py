@@ -4,6 +4,7 @@ the benchmark's report, docs/benchmarks.md, never in tests)."""
 import argparse
 import importlib.util
 import math
+import time
 
 import pytest
 import torch
@@ -475,3 +476,32 @@ def test_the_benchmark_builds_a_fused_config_fused():
         model, _ = bm.build_model(cfg)
         kinds = {type(m) for m in model.modules() if isinstance(m, WindowMSA)}
         assert kinds == {cls}
+
+
+def test_data_pipeline_rate_and_workers(synth_workspace, monkeypatch):
+    from sgmim.benchmarking.data_rate import pipeline_rate, workers_needed
+    monkeypatch.chdir(synth_workspace)
+    cfg = bm.load_config(SGMIM)
+    calls = []
+    real = time.perf_counter
+
+    def counting():
+        calls.append(real())
+        return calls[-1]
+
+    monkeypatch.setattr(time, 'perf_counter', counting)
+    rate = pipeline_rate(cfg, num_samples=3, warmup=1)
+    assert rate['num_samples'] == 3
+    assert rate['images_per_s'] == pytest.approx(3 / (calls[1] - calls[0]))
+    assert workers_needed(100., 30.) == 4 and workers_needed(1., 30.) == 1
+    result = dict(names=('SimMIM', 'SG-MIM'), batch_size=2, models={
+        n: dict(summary=dict(total=dict(median=500.)), flops=1)
+        for n in ('SimMIM', 'SG-MIM')})
+    text = bmtool.data_text(result, [cfg, cfg], [dict(
+        images_per_s=1.5, num_samples=3)] * 2)
+    # the model: 2 images / 0.5 s = 4 images/s -> ceil(4 / 1.5) = 3
+    assert ('SimMIM 1.5 images/s per worker against the model\'s 4: 3 '
+            'worker(s) keep up (the config has num_workers=2)') in text
+    monkeypatch.chdir(synth_workspace.parent)  # no data/synthscenes here
+    with pytest.raises(FileNotFoundError, match='data/synthscenes'):
+        pipeline_rate(cfg, num_samples=1)

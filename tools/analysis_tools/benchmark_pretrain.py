@@ -11,7 +11,7 @@ baseline (SG-MIM vs SimMIM, LUT vs MAE, X + MTO vs X), in one process.
         [--batch-size N [N ...]] [--iters N [N ...]] [--warmup N]
         [--device cpu|cuda] [--amp] [--threads N] [--timer wall|cpu]
         [--breakdown-iters N] [--target R] [--peak-tflops P]
-        [--cfg-options k=v ...]
+        [--data-samples N] [--cfg-options k=v ...]
         [--out docs/benchmarks.md] [--json FILE]
 
 Both models of a pair are built from their configs and trained on the same
@@ -38,6 +38,7 @@ import shlex
 import torch
 
 from sgmim.benchmarking import benchmark
+from sgmim.benchmarking.data_rate import pipeline_rate, workers_needed
 from sgmim.utils.cfg_options import (RULES_HELP, CfgOptionsAction,
                                      merge_cfg_options)
 
@@ -178,6 +179,11 @@ def parse_args(argv=None):
         help="the device's dense peak TFLOP/s for the run's precision (e.g. "
         '989 for an H100 with fp16/bf16): the report adds the model-FLOP '
         'utilisation (default: images/s and TFLOP/s only)')
+    parser.add_argument(
+        '--data-samples', type=int, default=0,
+        help='also time this many samples of each config\'s training data '
+        'pipeline in one process (the rate of one dataloader worker, from '
+        'the config\'s data root; default 0: not measured)')
     parser.add_argument('--out', default=None,
                         help='markdown file whose section to rewrite, e.g. '
                         'docs/benchmarks.md (default: print only)')
@@ -237,6 +243,8 @@ def reproduce_command(args, name, baseline, candidate, batch_size, iters):
         cmd += ['--breakdown-iters', str(args.breakdown_iters)]
     if getattr(args, 'peak_tflops', None):
         cmd += ['--peak-tflops', f'{args.peak_tflops:g}']
+    if getattr(args, 'data_samples', 0):
+        cmd += ['--data-samples', str(args.data_samples)]
     if args.cfg_options:
         cmd += ['--cfg-options'] + [
             f'{key}={value}' for key, value in args.cfg_options.items()]
@@ -283,6 +291,24 @@ def config_label(path) -> str:
     return path
 
 
+def data_text(result, configs, rates) -> str:
+    """The data-pipeline line of a pair's report: one worker's images/s
+    per config against the model's, and the workers that keep up."""
+    parts = []
+    for name, cfg, rate in zip(result['names'], configs, rates):
+        model = benchmark.throughput(result['models'][name],
+                                     result['batch_size'])['images_per_s']
+        parts.append(
+            f'{name} {rate["images_per_s"]:,.3g} images/s per worker '
+            f'against the model\'s {model:,.3g}: '
+            f'{workers_needed(model, rate["images_per_s"])} worker(s) keep '
+            f'up (the config has num_workers='
+            f'{cfg.train_dataloader.get("num_workers", 0)})')
+    return (f'Data pipeline ({rates[0]["num_samples"]} samples of each '
+            'config\'s training set in one process: loading, decoding and '
+            'every transform, no collation): ' + '; '.join(parts) + '.')
+
+
 def main(argv=None):
     args = parse_args(argv)
     if args.threads is not None:
@@ -319,6 +345,11 @@ def main(argv=None):
         body = benchmark.format_markdown(result, title, machine, command,
                                          target=target,
                                          peak_tflops=args.peak_tflops)
+        if args.data_samples:
+            rates = [pipeline_rate(cfg, args.data_samples) for cfg in configs]
+            result['data'] = rates
+            body = body.replace('\n\nReproduce:', '\n\n' + data_text(
+                result, configs, rates) + '\n\nReproduce:')
         print('\n' + body)
         if args.out:
             benchmark.write_section(
