@@ -33,7 +33,8 @@ from sgmim.utils.checkpoint_conversion import (ShapeMismatchError,
                                                compare_with_target,
                                                save_checkpoint_atomic)
 from sgmim.utils.checkpoint_loading import load_checkpoint_file
-from sgmim.utils.scdepth_conversion import SCDEPTH_PARTS, convert_scdepth
+from sgmim.utils.scdepth_conversion import (SCDEPTH_PARTS, convert_scdepth,
+                                            scdepth_parts)
 
 
 def parse_args(argv=None):
@@ -67,9 +68,7 @@ def target_state_dict(config: str, parts) -> dict:
 def main(argv=None):
     args = parse_args(argv)
     checkpoint = load_checkpoint_file(args.src, map_location='cpu')
-    state = checkpoint.get('state_dict', checkpoint)
-    parts = args.parts or [p for p, (prefix, _) in SCDEPTH_PARTS.items()
-                           if any(k.startswith(prefix) for k in state)]
+    parts = args.parts or scdepth_parts(checkpoint)
     try:
         converted, dropped = convert_scdepth(checkpoint, parts)
     except (KeyError, UnknownKeysError) as err:

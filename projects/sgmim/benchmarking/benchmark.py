@@ -826,6 +826,32 @@ def pair_batches(cfgs: List[Config], batch_size: int,
     return batches, specs
 
 
+def interleaved_profiles(runs: Mapping[str, TrainingRun], iters: int
+                         ) -> Dict[str, list]:
+    """``iters`` :func:`profile_iteration` samples per model, interleaved
+    as :func:`time_training_iterations` times them."""
+    names = list(runs)
+    profiles = {name: [] for name in names}
+    for i in range(iters):
+        for name in (names if i % 2 == 0 else names[::-1]):
+            profiles[name].append(profile_iteration(runs[name]))
+    return profiles
+
+
+def time_ratios(base: dict, cand: dict) -> Dict[str, Dict]:
+    """``wall`` and ``cpu`` time ratios of two measured models (entries
+    with ``times`` and ``summary``): ``medians``, the ratio of the medians,
+    and ``paired``, median and IQR of the per-round ratios."""
+    ratios = {}
+    for key, series in (('wall', 'total'), ('cpu', 'cpu')):
+        ratios[key] = dict(
+            medians=cand['summary'][series]['median'] /
+            base['summary'][series]['median'],
+            paired=summarize([c / b for b, c in zip(base['times'][series],
+                                                    cand['times'][series])]))
+    return ratios
+
+
 def benchmark_pair(baseline: Union[str, Config],
                    candidate: Union[str, Config],
                    batch_size: int,
@@ -868,10 +894,7 @@ def benchmark_pair(baseline: Union[str, Config],
                                  batch)
         cfgs[name] = config if isinstance(config, str) else cfg.filename
     times = time_training_iterations(runs, iters, warmup, progress)
-    profiles = {name: [] for name in names}
-    for i in range(breakdown_iters):  # interleaved as the timing
-        for name in (names if i % 2 == 0 else names[::-1]):
-            profiles[name].append(profile_iteration(runs[name]))
+    profiles = interleaved_profiles(runs, breakdown_iters)
     result = dict(
         batch_size=batch_size, iters=iters, warmup=warmup, device=device,
         amp=amp, geometry=specs[0], batches=dict(zip(names, specs)),
@@ -895,14 +918,7 @@ def benchmark_pair(baseline: Union[str, Config],
         flops=cand['flops'] / base['flops'],
         memory=cand['memory']['peak'] / base['memory']['peak'],
         params=cand['params'] / base['params'])
-    for key, series in (('wall', 'total'), ('cpu', 'cpu')):
-        result['ratio'][key] = dict(
-            medians=cand['summary'][series]['median'] /
-            base['summary'][series]['median'],
-            paired=summarize([
-                c / b for b, c in zip(base['times'][series],
-                                      cand['times'][series])
-            ]))
+    result['ratio'].update(time_ratios(base, cand))
     result['timer'] = timer
     result['names'] = names
     return result

@@ -26,9 +26,9 @@ from mmengine.optim import OptimWrapper, build_optim_wrapper
 from mmengine.registry import DefaultScope, init_default_scope
 from torch import nn
 
-from .benchmark import (TrainingRun, count_parameters, load_config,
-                        median_breakdown, peak_memory, profile_iteration,
-                        summarize, time_training_iterations)
+from .benchmark import (TrainingRun, count_parameters, interleaved_profiles,
+                        load_config, median_breakdown, peak_memory,
+                        summarize, time_ratios, time_training_iterations)
 
 Batch = Tuple[Union[torch.Tensor, List[torch.Tensor]], list]
 STAGE_TYPES = ('MeSaGeometric', 'MeSaSupervised')
@@ -154,10 +154,7 @@ def benchmark_stages(configs: Dict[str, Union[str, Config]],
         model, optim_wrapper = build_in_scope(cfg, device)
         runs[name] = TrainingRun(model, optim_wrapper, batch)
     times = time_training_iterations(runs, iters, warmup, progress)
-    profiles = {name: [] for name in names}
-    for i in range(breakdown_iters):  # interleaved as the timing
-        for name in (names if i % 2 == 0 else names[::-1]):
-            profiles[name].append(profile_iteration(runs[name]))
+    profiles = interleaved_profiles(runs, breakdown_iters)
     models = {}
     for name, cfg, config in zip(names, cfgs, configs.values()):
         summary = {k: summarize(v) for k, v in times[name].items()}
@@ -174,14 +171,8 @@ def benchmark_stages(configs: Dict[str, Union[str, Config]],
     base = models[baseline]
     for name, entry in models.items():
         entry['ratio'] = dict(memory=entry['memory']['peak'] /
-                              base['memory']['peak'])
-        for key, series in (('wall', 'total'), ('cpu', 'cpu')):
-            entry['ratio'][key] = dict(
-                medians=entry['summary'][series]['median'] /
-                base['summary'][series]['median'],
-                paired=summarize([
-                    c / b for b, c in zip(base['times'][series],
-                                          entry['times'][series])]))
+                              base['memory']['peak'],
+                              **time_ratios(base, entry))
     return dict(batch_size=batch_size, height=height, width=width,
                 iters=iters, warmup=warmup, device=device,
                 baseline=baseline, models=models)

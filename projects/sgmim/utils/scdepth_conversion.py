@@ -57,6 +57,13 @@ def _convert_key(key: str):
     raise KeyError(key)
 
 
+def scdepth_parts(checkpoint: dict) -> List[str]:
+    """The parts of :data:`SCDEPTH_PARTS` an SC-Depth checkpoint holds."""
+    state_dict = unwrap_state_dict(checkpoint, ('state_dict', ))
+    return [part for part, (prefix, _) in SCDEPTH_PARTS.items()
+            if any(k.startswith(prefix) for k in state_dict)]
+
+
 def convert_scdepth(checkpoint: dict,
                     parts: Sequence[str] = tuple(SCDEPTH_PARTS)
                     ) -> Tuple[StateDict, List[str]]:
