@@ -5,6 +5,9 @@ DATA ?= data/synthscenes
 SEED ?= 0
 STAMP := $(VENV)/.sgmim-installed
 PYTEST_ARGS ?=
+# Test files run in parallel, one per core (pytest-xdist; -n 0 runs them in
+# this process, e.g. make test PYTEST_WORKERS=0 PYTEST_ARGS=-x).
+PYTEST_WORKERS ?= 2
 STUDY ?= configs/synth/studies/sgmim_vs_simmim.py
 STUDY_ARGS ?=
 DEMO_ARGS ?=
@@ -35,7 +38,7 @@ study: $(STAMP)
 	$(PY) tools/analysis_tools/synth_study.py $(STUDY) --work-dir work_dirs/study --out docs/study.md --torch-threads 1 $(STUDY_ARGS)
 
 test: $(STAMP)
-	$(PY) -m pytest tests $(PYTEST_ARGS)
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest tests -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) work_dirs build projects/*.egg-info
