@@ -1,7 +1,8 @@
 """Train any sgmim config: mmpretrain, mmseg or mmdet (by ``default_scope``).
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [auto|PATH]]
-        [--amp] [--auto-scale-lr] [--data-root DIR] [--cfg-options k=v ...]
+        [--amp [float16|bfloat16]] [--compile] [--auto-scale-lr]
+        [--data-root DIR] [--cfg-options k=v ...]
         [--launcher none|pytorch|slurm|mpi]
 
 ``--cfg-options`` refuses a key that is not in the config (``+k=v`` adds
@@ -9,14 +10,14 @@ one: see ``sgmim.utils.cfg_options``); ``--data-root`` moves every dataset
 (``sgmim.utils.data_root``).
 """
 import argparse
-import logging
 
 import project_python  # noqa: F401  before mmengine: may re-run in .venv
-from mmengine.logging import print_log
 
 import sgmim  # noqa: F401  registers components, safe loading, sgmim::
 from sgmim.engine.runners import lr_scaling_rule
-from sgmim.utils.run_config import (add_common_args, build_runner,
+
+from sgmim.utils.run_config import (AMP_DTYPES, add_common_args,
+                                    apply_amp, build_runner,
                                     leave_distributed, load_config,
                                     set_launcher, set_work_dir)
 
@@ -28,8 +29,17 @@ def parse_args(argv=None):
         '--resume', nargs='?', type=str, const='auto',
         help='resume from PATH, or from the latest checkpoint of the work '
         'directory when no PATH is given')
-    parser.add_argument('--amp', action='store_true',
-                        help='automatic mixed precision')
+    parser.add_argument(
+        '--amp', nargs='?', const='float16', choices=AMP_DTYPES,
+        help='automatic mixed precision, float16 (the default: dynamic '
+        'loss scaling) or bfloat16 (no loss scaling), through '
+        "mmengine's AmpOptimWrapper; on a config that is AMP already it "
+        'sets the autocast dtype')
+    parser.add_argument(
+        '--compile', action='store_true',
+        help="torch.compile the model's forward (the config's compile "
+        'dict, if any, gives the keywords; see '
+        'sgmim.engine.runners.model_compile)')
     parser.add_argument(
         '--auto-scale-lr', action='store_true',
         help='scale the lr by total batch / auto_scale_lr.base_batch_size '
@@ -40,18 +50,10 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def apply_amp(cfg) -> None:
-    """Switch the optimizer wrapper to ``AmpOptimWrapper``."""
-    wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-    if wrapper == 'AmpOptimWrapper':
-        print_log('AMP is already enabled in the config.', logger='current',
-                  level=logging.WARNING)
-        return
-    if wrapper != 'OptimWrapper':
-        raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper, got '
-                         f'{wrapper!r}')
-    cfg.optim_wrapper.type = 'AmpOptimWrapper'
-    cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+def apply_compile(cfg) -> None:
+    """``--compile``: the config's ``compile`` dict, or ``True``."""
+    if not cfg.get('compile'):
+        cfg.compile = True
 
 
 def apply_auto_scale_lr(cfg, config_path: str) -> None:
@@ -86,7 +88,9 @@ def main(argv=None):
     set_launcher(cfg, args.launcher)
     set_work_dir(cfg, args.work_dir, args.config)
     if args.amp:
-        apply_amp(cfg)
+        apply_amp(cfg, args.amp)
+    if args.compile:
+        apply_compile(cfg)
     if args.auto_scale_lr:
         apply_auto_scale_lr(cfg, args.config)
     apply_resume(cfg, args.resume)

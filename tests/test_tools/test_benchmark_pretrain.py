@@ -278,7 +278,7 @@ def test_tool_cfg_options_and_gpu_section_names(tmp_path):
     command); GPU runs get their own sections."""
     args = argparse.Namespace(
         device='cpu', amp=False, threads=1, timer='wall', breakdown_iters=0,
-        warmup=1, out=None,
+        warmup=1, out=None, variants=[],
         cfg_options={'optim_wrapper.optimizer.lr': 0.5})
     cfg = bmtool.load_pair_config(SIMMIM, args.cfg_options)
     assert cfg.optim_wrapper.optimizer.lr == 0.5
@@ -290,6 +290,15 @@ def test_tool_cfg_options_and_gpu_section_names(tmp_path):
     assert bmtool.section_name(args, 'x') == 'x-cuda'
     args.amp = True
     assert bmtool.section_name(args, 'x') == 'x-cuda-amp'
+    # --variants: both configs, their own section, the reproduce command
+    args.variants = ['compiled', 'fused']
+    assert bmtool.section_name(args, 'x') == 'x-cuda-amp+compiled+fused'
+    assert '--amp --variants compiled fused --threads' in \
+        bmtool.reproduce_command(args, 'x', SIMMIM, SGMIM, 2, 3)
+    for path in (SIMMIM, SGMIM):
+        cfg = bmtool.load_pair_config(path, None, args.variants)
+        assert cfg.compile is True
+        assert cfg.custom_hooks == [dict(type='FusedWindowAttentionHook')]
 
 
 def test_tool_cfg_options_are_checked():
@@ -449,33 +458,111 @@ def test_mto_pairs_names_and_targets():
     assert bmtool.pair_target(args, None, bm.load_config(SGMIM)) == 1.10
 
 
-@pytest.mark.parametrize('name', ['simmim-fused-swin-base-192',
-                                  'simmim-fused-swinv2-base-192'])
-def test_fused_attention_pairs(name):
+FAST_PAIRS = sorted(name for name, pair in bmtool.PAIRS.items()
+                    if isinstance(pair[2], tuple))
+
+
+def test_fast_path_pairs_cover_the_issue():
+    """fused / compiled / bf16 for Swin-B, SwinV2-B and ViT-B, SimMIM and
+    SG-MIM (no window attention in ViT to fuse)."""
+    covered = {(pair[2][0].split('/')[1], variant)
+               for pair in bmtool.PAIRS.values()
+               if isinstance(pair[2], tuple) for variant in pair[2][1:]}
+    for algo in ('simmim', 'sgmim'):
+        for variant in ('fused', 'compiled', 'bf16'):
+            assert (algo, variant) in covered
+    names = set(bmtool.PAIRS)
+    for backbone in ('swin-base-192', 'swinv2-base-192', 'vit-base-224'):
+        assert f'simmim-bf16-{backbone}' in names
+    assert {'swin-base-192-compiled', 'vit-base-224-compiled'} <= names
+
+
+@pytest.mark.parametrize('name', FAST_PAIRS)
+def test_fast_path_pairs(name):
+    """A fast-path pair is one config against itself with the variants
+    merged in; its target is the issue's (Swin-B 2x images/s, ViT-B 1.3x,
+    bf16 no slower than fp16)."""
     _, baseline, candidate, target = bmtool.PAIRS[name]
-    assert target == 0.5 and candidate == (baseline, 'FUSED')
+    path, *variants = candidate
     base_cfg = bmtool.load_pair_config(baseline, None)
     cand_cfg = bmtool.load_pair_config(candidate, None)
-    assert cand_cfg.custom_hooks[-1] == dict(type='FusedWindowAttentionHook')
-    assert 'FusedWindowAttentionHook' not in str(base_cfg.get('custom_hooks'))
-    assert bm.model_names(base_cfg, cand_cfg) == (
-        'SimMIM', 'SimMIM (fused attention)')
-    assert bmtool.config_label(candidate) == \
-        f'{baseline} + FusedWindowAttentionHook'
+    if isinstance(baseline, tuple):  # X compiled vs Y compiled
+        assert target == 1.05 and variants == ['compiled']
+        assert bm.uses_compile(base_cfg) and bm.uses_compile(cand_cfg)
+        return
+    assert path == baseline
+    if 'bf16' in variants or 'synth' in name:
+        assert target == 1.0
+    else:
+        assert target == (1 / 1.3 if 'vit' in name else 0.5)
+    assert bm.uses_fused_window_attention(cand_cfg) == ('fused' in variants)
+    assert bm.uses_compile(cand_cfg) == ('compiled' in variants)
+    assert (bm.autocast_dtype(cand_cfg) == 'bfloat16') == (
+        'bf16' in variants)
+    assert not bm.uses_fused_window_attention(base_cfg)
+    assert not bm.uses_compile(base_cfg)
+    assert bm.autocast_dtype(base_cfg) == 'float16' or 'synth' in name
+    plain, fast = bm.model_names(base_cfg, cand_cfg)
+    labels = dict(fused='fused attention', compiled='compiled', bf16='bf16')
+    assert fast == f'{plain} ({", ".join(labels[v] for v in variants)})'
+    assert bmtool.config_label(candidate) == ' + '.join(
+        [baseline] + [bmtool.VARIANT_LABELS[v] for v in variants])
 
 
-def test_the_benchmark_builds_a_fused_config_fused():
-    # the benchmark builds the candidate as the hook leaves it before a run
+def test_the_benchmark_builds_a_config_on_its_path():
+    # fused: as the hook leaves the model before a run; compiled: as the
+    # runner leaves it before the first iteration
     from mmpretrain.models.utils import WindowMSA
 
     from sgmim.models.utils import FusedWindowMSA
-    synth = bm.load_config(SIMMIM)
-    synth.merge_from_dict(bmtool.FUSED)
+    fused = bmtool.load_pair_config(SIMMIM, None, ['fused'])
+    compiled = bmtool.load_pair_config(SIMMIM, None, ['compiled'])
     for cfg, cls in ((bm.load_config(SIMMIM), WindowMSA),
-                     (synth, FusedWindowMSA)):
+                     (fused, FusedWindowMSA)):
         model, _ = bm.build_model(cfg)
         kinds = {type(m) for m in model.modules() if isinstance(m, WindowMSA)}
         assert kinds == {cls}
+        assert model._compiled_call_impl is None
+    model, _ = bm.build_model(compiled)
+    assert model._compiled_call_impl is not None
+
+
+def test_bf16_is_measured_with_amp_only():
+    cfg = bmtool.load_pair_config(SIMMIM, None)
+    cfg.optim_wrapper.dtype = 'bfloat16'
+    with pytest.raises(ValueError, match="optim_wrapper.dtype='bfloat16' is "
+                       r'measured with amp \(--amp\) only'):
+        bm.benchmark_pair(SIMMIM, cfg, batch_size=2, iters=1)
+
+
+def test_compiled_pair_reports_compile_time():
+    """The compiled model's first iteration (its compilation) is reported
+    against the per-iteration saving; no module-scope profile for it."""
+    import torch._dynamo
+    torch._dynamo.reset()
+    compiled = bm.load_config(SGMIM)
+    compiled.compile = dict(backend='eager')  # no inductor build in tests
+    result = bm.benchmark_pair(SGMIM, compiled, batch_size=2, iters=2,
+                               warmup=1, breakdown_iters=1, progress=False)
+    torch._dynamo.reset()
+    base_name, cand_name = result['names']
+    assert (base_name, cand_name) == ('SG-MIM', 'SG-MIM (compiled)')
+    base, cand = (result['models'][n] for n in result['names'])
+    assert not base['compiled'] and cand['compiled']
+    assert 'breakdown' in base and 'breakdown' not in cand
+    assert cand['first_iteration'] > cand['summary']['total']['median']
+    text = bm.format_markdown(result, 'tiny', bm.machine_info('cpu', 1),
+                              'python x.py', target=1.0)
+    assert 'Compilation (first iteration above the median one' in text
+    assert '| component |' not in text
+    # the repayment: extra first-iteration time / saving per iteration
+    base = dict(first_iteration=1100.0, summary=dict(total=dict(median=100.)))
+    cand = dict(first_iteration=9060.0, summary=dict(total=dict(median=60.)))
+    assert bm._compile_text('A', base, 'B', cand).endswith(
+        'A 1.0 s, B 9.0 s; B repays its extra 8.0 s after 200 iterations.')
+    slower = dict(cand, summary=dict(total=dict(median=120.)))
+    assert bm._compile_text('A', base, 'B', slower).endswith(
+        'B saves no time per iteration here.')
 
 
 def test_data_pipeline_rate_and_workers(synth_workspace, monkeypatch):

@@ -1,13 +1,11 @@
 """Training time and peak memory of a pre-training method against its
-baseline (SG-MIM vs SimMIM, LUT vs MAE, X + MTO vs X), in one process.
+baseline (SG-MIM vs SimMIM, LUT vs MAE, X + MTO vs X), or of a config
+against itself on a faster path (fused window attention, compiled forward,
+bf16 autocast), in one process.
 
     python tools/analysis_tools/benchmark_pretrain.py
-        [--pairs swin-base-192 swinv2-base-192 vit-base-224 synth-nano-96
-                 mae-lut-vit-base-224 mae-lut-synth-nano-96
-                 simmim-mto-vit-base-224 mae-mto-vit-base-224
-                 sgmim-mto-swin-base-192 simmim-fused-swin-base-192
-                 simmim-fused-swinv2-base-192]
-        [--pair BASELINE CANDIDATE]
+        [--pairs NAME ...] [--pair BASELINE CANDIDATE]
+        [--variants fused|compiled|bf16 ...]
         [--batch-size N [N ...]] [--iters N [N ...]] [--warmup N]
         [--device cpu|cuda] [--amp] [--threads N] [--timer wall|cpu]
         [--breakdown-iters N] [--target R] [--peak-tflops P]
@@ -21,14 +19,18 @@ the images; LUT: two views, the first being MAE's images), with the
 config's optimizer; their iterations alternate (A B, B A, ...). The report
 (median and IQR of ms/iter, the candidate / baseline ratio against the
 pair's target: 1.10x for SG-MIM / SimMIM, 1.15x for LUT / MAE, 1.05x for
-an algorithm + MTO against itself, 0.5x for the fused window attention
-against mmpretrain's (the issue's GPU target, 2x images/s); peak memory,
-parameters, a per-component profile) is printed and written to ``--out``,
-where it replaces only the
-pair's own section (between ``<!-- BEGIN benchmark_pretrain:NAME -->`` and
-``<!-- END ... -->``; NAME gets ``-cuda`` or ``-cuda-amp`` for GPU runs).
-``--cfg-options`` changes both configs of every pair alike. ``--batch-size`` and ``--iters`` take one value for
-all pairs or one per pair; the default batch size is the config's.
+an algorithm + MTO against itself; for the fast paths issue 13's GPU
+targets: 0.5x the time for Swin-B, 1/1.3x for ViT-B; peak memory,
+parameters, images/s, a per-component profile, the compile time of a
+compiled model) is printed and written to ``--out``, where it replaces
+only the pair's own section (between ``<!-- BEGIN benchmark_pretrain:NAME
+-->`` and ``<!-- END ... -->``; NAME gets ``-cuda`` or ``-cuda-amp`` for GPU
+runs and ``+VARIANT`` for each of ``--variants``). ``--variants`` and
+``--cfg-options`` change both configs of every pair alike (``--variants
+compiled`` on ``swin-base-192``: SG-MIM / SimMIM, both compiled).
+``--batch-size`` and ``--iters`` take one value for all pairs or one per
+pair; the default batch size is the config's. The built-in pairs are the
+keys of :data:`PAIRS` (``--help`` lists them).
 """
 import argparse
 import json
@@ -88,20 +90,6 @@ PAIRS = {
         'configs/mae/mae_vit-base-p16_8xb512-amp-coslr-400e_in1k.py',
         'configs/mto/mto-mae_vit-base-p16_8xb512-amp-coslr-400e_in1k.py',
         1.05),
-    # the fused (SDPA) window attention against mmpretrain's, one config
-    # (issue target on a GPU: >= 2.0x images/s, i.e. <= 0.5x the time)
-    'simmim-fused-swin-base-192': (
-        'SimMIM Swin-B, fused window attention vs mmpretrain\'s, 192 px',
-        'configs/simmim/simmim_swin-base-w6_8xb128-amp-coslr-100e_in1k-'
-        '192px.py',
-        ('configs/simmim/simmim_swin-base-w6_8xb128-amp-coslr-100e_in1k-'
-         '192px.py', 'FUSED'), 0.5),
-    'simmim-fused-swinv2-base-192': (
-        'SimMIM SwinV2-B, fused window attention vs mmpretrain\'s, 192 px',
-        'configs/simmim/simmim_swinv2-base-w12_8xb128-amp-coslr-100e_in1k-'
-        '192px.py',
-        ('configs/simmim/simmim_swinv2-base-w12_8xb128-amp-coslr-100e_in1k-'
-         '192px.py', 'FUSED'), 0.5),
     'sgmim-mto-swin-base-192': (
         'SG-MIM + MTO vs SG-MIM, Swin-B, 192 px',
         'configs/sgmim/sgmim_swin-base-w6_8xb128-amp-coslr-100e_in1k-'
@@ -109,9 +97,78 @@ PAIRS = {
         'configs/mto/mto-sgmim_swin-base-w6_8xb128-amp-coslr-100e_in1k-'
         '192px.py', 1.05),
 }
-# a candidate given as (config, 'FUSED'): the config with the fused window
-# attention switched on, as a run's custom hook does
-FUSED = dict(custom_hooks=[dict(type='FusedWindowAttentionHook')])
+SIMMIM_SWIN = ('configs/simmim/simmim_swin-base-w6_8xb128-amp-coslr-100e_'
+               'in1k-192px.py')
+SIMMIM_SWINV2 = ('configs/simmim/simmim_swinv2-base-w12_8xb128-amp-coslr-'
+                 '100e_in1k-192px.py')
+SIMMIM_VIT = ('configs/simmim/simmim_vit-base-p16_8xb128-amp-step-800e_in1k-'
+              '224px.py')
+SGMIM_SWIN = ('configs/sgmim/sgmim_swin-base-w6_8xb128-amp-coslr-100e_in1k-'
+              '192px.py')
+SGMIM_VIT = ('configs/sgmim/sgmim_vit-base-p16_8xb128-amp-step-800e_in1k-'
+             '224px.py')
+SGMIM_SYNTH = PAIRS['synth-nano-96'][2]
+# One config against itself on another path: a config given as (config,
+# variant, ...) has the VARIANTS merged in. Issue 13's GPU targets: Swin-B
+# >= 2.0x images/s from the fused attention and compiling together (<= 0.5x
+# the time), ViT-B >= 1.3x (<= 0.77x); each path alone is reported against
+# the same targets, bf16 against fp16 at 1.0x.
+for algo, swin, vit in (('simmim', SIMMIM_SWIN, SIMMIM_VIT),
+                        ('sgmim', SGMIM_SWIN, SGMIM_VIT)):
+    label = dict(simmim='SimMIM', sgmim='SG-MIM')[algo]
+    PAIRS.update({
+        f'{algo}-fused-swin-base-192': (
+            f'{label} Swin-B, fused window attention vs mmpretrain\'s, '
+            '192 px', swin, (swin, 'fused'), 0.5),
+        f'{algo}-compiled-swin-base-192': (
+            f'{label} Swin-B, compiled vs eager, 192 px', swin,
+            (swin, 'compiled'), 0.5),
+        f'{algo}-fast-swin-base-192': (
+            f'{label} Swin-B, fused + compiled vs eager mmpretrain '
+            'attention, 192 px', swin, (swin, 'fused', 'compiled'), 0.5),
+        f'{algo}-compiled-vit-base-224': (
+            f'{label} ViT-B/16, compiled vs eager, 224 px', vit,
+            (vit, 'compiled'), 1 / 1.3),
+        f'{algo}-bf16-swin-base-192': (
+            f'{label} Swin-B, bf16 vs fp16 autocast (--amp), 192 px', swin,
+            (swin, 'bf16'), 1.0),
+        f'{algo}-bf16-vit-base-224': (
+            f'{label} ViT-B/16, bf16 vs fp16 autocast (--amp), 224 px', vit,
+            (vit, 'bf16'), 1.0),
+    })
+PAIRS.update({
+    'simmim-fused-swinv2-base-192': (
+        'SimMIM SwinV2-B, fused window attention vs mmpretrain\'s, 192 px',
+        SIMMIM_SWINV2, (SIMMIM_SWINV2, 'fused'), 0.5),
+    'simmim-fast-swinv2-base-192': (
+        'SimMIM SwinV2-B, fused + compiled vs eager mmpretrain attention, '
+        '192 px', SIMMIM_SWINV2, (SIMMIM_SWINV2, 'fused', 'compiled'), 0.5),
+    'simmim-bf16-swinv2-base-192': (
+        'SimMIM SwinV2-B, bf16 vs fp16 autocast (--amp), 192 px',
+        SIMMIM_SWINV2, (SIMMIM_SWINV2, 'bf16'), 1.0),
+    # SG-MIM / SimMIM with both compiled (the host-side cost compiling
+    # removes), and the synth config compiled vs eager (CPU-sized)
+    'swin-base-192-compiled': (
+        'Swin-B, 192 px, both compiled', (SIMMIM_SWIN, 'compiled'),
+        (SGMIM_SWIN, 'compiled'), 1.05),
+    'vit-base-224-compiled': (
+        'ViT-B/16, 224 px, both compiled', (SIMMIM_VIT, 'compiled'),
+        (SGMIM_VIT, 'compiled'), 1.05),
+    'sgmim-compiled-synth-nano-96': (
+        'SG-MIM Swin-nano (synth config), compiled vs eager, 96 px',
+        SGMIM_SYNTH, (SGMIM_SYNTH, 'compiled'), 1.0),
+})
+# what a variant merges into a config: the fused window attention as a
+# run's custom hook switches it on; the forward compiled as the runner does
+# (inductor); bf16 autocast as tools/train.py --amp bfloat16 sets it
+VARIANTS = dict(
+    fused=dict(custom_hooks=[dict(type='FusedWindowAttentionHook')]),
+    compiled=dict(compile=True),
+    bf16=dict(optim_wrapper=dict(dtype='bfloat16',
+                                 loss_scale=dict(enabled=False))),
+)
+VARIANT_LABELS = dict(fused='FusedWindowAttentionHook', compiled='compile',
+                      bf16='bf16 autocast')
 # target of a --pair, by the candidate's model type (default 1.10; an MTO
 # candidate, ``model.mto`` set: 1.05)
 TARGETS = {'LUT': 1.15, 'LUTSimMIM': 1.15}
@@ -143,6 +200,11 @@ def parse_args(argv=None):
         '--pair', nargs=2, action='append', default=[],
         metavar=('BASELINE', 'CANDIDATE'),
         help='another pair of configs (repeatable)')
+    parser.add_argument(
+        '--variants', nargs='+', choices=sorted(VARIANTS), default=[],
+        help='paths merged into both configs of every pair: fused (the '
+        'fused window attention hook), compiled (compile=True), bf16 '
+        '(bf16 autocast; with --amp)')
     parser.add_argument('--batch-size', type=int, nargs='+',
                         help='images per iteration: one value, or one per '
                         'pair (default: the config\'s batch size)')
@@ -234,6 +296,8 @@ def reproduce_command(args, name, baseline, candidate, batch_size, iters):
             '--warmup', str(args.warmup), '--device', args.device]
     if args.amp:
         cmd.append('--amp')
+    if getattr(args, 'variants', None):
+        cmd += ['--variants', *args.variants]
     cmd += ['--threads', str(args.threads)]
     if args.timer != 'wall':
         cmd += ['--timer', args.timer]
@@ -255,9 +319,10 @@ def reproduce_command(args, name, baseline, candidate, batch_size, iters):
 
 def section_name(args, name):
     """The pair's section in ``--out``: GPU results beside the CPU ones."""
+    variants = ''.join(f'+{v}' for v in args.variants)
     if args.device == 'cpu':
-        return name
-    return f'{name}-{args.device}' + ('-amp' if args.amp else '')
+        return name + variants
+    return f'{name}-{args.device}' + ('-amp' if args.amp else '') + variants
 
 
 def pair_target(args, target, candidate_cfg):
@@ -271,24 +336,27 @@ def pair_target(args, target, candidate_cfg):
     return TARGETS.get(str(candidate_cfg.model.type).split('.')[-1], 1.10)
 
 
-def load_pair_config(path, cfg_options):
-    """A pair's config: a path, or ``(path, 'FUSED')`` for the config
-    with :data:`FUSED` merged in."""
-    variant = None
+def load_pair_config(path, cfg_options, variants=()):
+    """A pair's config: a path, or ``(path, variant, ...)`` for the config
+    with those :data:`VARIANTS` merged in; ``variants`` (``--variants``)
+    are merged into every config."""
     if isinstance(path, tuple):
-        path, variant = path
+        path, *own = path
+        variants = (*own, *variants)
     cfg = benchmark.load_config(config_path(path))
-    if variant == 'FUSED':
-        cfg.merge_from_dict(FUSED)
+    for variant in variants:
+        cfg.merge_from_dict(VARIANTS[variant])
     merge_cfg_options(cfg, cfg_options)
     return cfg
 
 
-def config_label(path) -> str:
+def config_label(path, variants=()) -> str:
     """How a pair's config is named in the report."""
     if isinstance(path, tuple):
-        return f'{path[0]} + FusedWindowAttentionHook'
-    return path
+        path, *own = path
+        variants = (*own, *variants)
+    return ' + '.join([path] + [VARIANT_LABELS[v] for v in
+                                dict.fromkeys(variants)])
 
 
 def data_text(result, configs, rates) -> str:
@@ -324,7 +392,7 @@ def main(argv=None):
     raw = {}
     for (name, title, baseline, candidate, target), batch_size, n in zip(
             pairs, batch_sizes, iters):
-        configs = [load_pair_config(path, args.cfg_options)
+        configs = [load_pair_config(path, args.cfg_options, args.variants)
                    for path in (baseline, candidate)]
         target = pair_target(args, target, configs[1])
         if batch_size is None:
@@ -339,7 +407,8 @@ def main(argv=None):
             progress=not args.no_progress, timer=args.timer)
         for model_name, config in zip(result['names'],
                                       (baseline, candidate)):
-            result['models'][model_name]['config'] = config_label(config)
+            result['models'][model_name]['config'] = config_label(
+                config, args.variants)
         command = reproduce_command(args, name, baseline, candidate,
                                     batch_size, n)
         body = benchmark.format_markdown(result, title, machine, command,

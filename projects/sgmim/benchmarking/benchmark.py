@@ -11,10 +11,12 @@ The functions behind ``tools/analysis_tools/benchmark_pretrain.py``::
     components = profile_breakdown(model, wrapper, batch)
 
 A training iteration is what the runner does after data loading and
-pre-processing: ``model.loss`` on a batch of already normalised images, the
-sum of the loss dict (``parse_losses``), backward, and the optimizer
-wrapper's step (the config's AdamW, parameter groups and gradient clipping)
-and ``zero_grad``. The data pipeline is not timed.
+pre-processing: the model called in ``mode='loss'`` (as mmengine's
+``BaseModel._run_forward`` calls it, so a compiled forward runs) on a batch
+of already normalised images, the sum of the loss dict (``parse_losses``),
+backward, and the optimizer wrapper's step (the config's AdamW, parameter
+groups and gradient clipping) and ``zero_grad``. The data pipeline is not
+timed.
 
 The synthetic batch follows the config's training pipeline
 (:func:`batch_spec`, the one place that decides it): a multi-view pipeline
@@ -25,6 +27,7 @@ image batch.
 """
 import copy
 import logging
+import math
 import os
 import platform
 import re
@@ -43,6 +46,7 @@ from mmengine.registry import init_default_scope
 from torch import nn
 from torch.autograd import DeviceType
 
+from sgmim.engine.runners.model_compile import compile_model, compile_options
 from sgmim.utils.mask_generator_config import find_mask_generator
 
 PHASES = ('forward', 'backward', 'step')
@@ -112,7 +116,9 @@ def build_model(config: Union[str, Config],
     As mmengine's Runner in one process, SyncBN layers become BN
     (``revert_sync_batchnorm``), a ``FusedWindowAttentionHook`` in
     ``custom_hooks`` switches the window attention as it does before a run
-    (:func:`uses_fused_window_attention`), and MessageHub gets a
+    (:func:`uses_fused_window_attention`), ``compile`` compiles the forward
+    as ``LRScalingRunner`` does before the first iteration
+    (``sgmim.engine.runners.compile_model``), and MessageHub gets a
     ``max_iters`` if it has none (schedules that read it, such as LUT's
     teacher momentum; the value does not change the cost):
     ``train_cfg.max_iters``, else ``max_epochs`` x 1000.
@@ -126,6 +132,7 @@ def build_model(config: Union[str, Config],
     if uses_fused_window_attention(cfg):
         from sgmim.models.utils import fuse_window_attention
         fuse_window_attention(model)
+    compile_model(model, cfg.get('compile'))
     hub = MessageHub.get_current_instance()
     if hub.get_info('max_iters') is None:
         train_cfg = cfg.get('train_cfg') or {}
@@ -144,10 +151,22 @@ def uses_fused_window_attention(cfg: Config) -> bool:
                for hook in cfg.get('custom_hooks') or [])
 
 
+def uses_compile(cfg: Config) -> bool:
+    """Whether the config compiles the model's forward (``compile``)."""
+    return compile_options(cfg.get('compile')) is not None
+
+
+def autocast_dtype(cfg: Config) -> str:
+    """The config's AMP autocast dtype (``optim_wrapper.dtype``, float16
+    when unset), used when the benchmark runs with ``amp``."""
+    return str(cfg.optim_wrapper.get('dtype') or 'float16')
+
+
 def build_optim_wrapper(model: nn.Module, cfg: Config,
                         amp: bool = False) -> OptimWrapper:
     """The config's optimizer wrapper (optimizer, parameter groups, gradient
-    clipping), as ``OptimWrapper`` (fp32) or ``AmpOptimWrapper`` (CUDA)."""
+    clipping), as ``OptimWrapper`` (fp32) or ``AmpOptimWrapper`` (CUDA;
+    the config's ``dtype`` and ``loss_scale``)."""
     wrapper_cfg = copy.deepcopy(cfg.optim_wrapper)
     if amp:
         wrapper_cfg['type'] = 'AmpOptimWrapper'
@@ -349,14 +368,15 @@ def _clock(device) -> float:
 def train_iteration(model: nn.Module, optim_wrapper: OptimWrapper,
                     batch: Batch) -> Dict[str, float]:
     """One training iteration; returns the seconds spent in each phase
-    (``forward``: ``model.loss`` and the loss sum; ``backward``; ``step``:
-    optimizer step with clipping, and ``zero_grad``)."""
+    (``forward``: the model in ``mode='loss'`` and the loss sum;
+    ``backward``; ``step``: optimizer step with clipping, and
+    ``zero_grad``)."""
     inputs, samples = batch
     device = batch_device(batch)
     t0 = _clock(device)
     with torch.autograd.profiler.record_function(_SCOPE + 'forward'):
         with optim_wrapper.optim_context(model):
-            losses = model.loss(inputs, samples)
+            losses = model(inputs, samples, mode='loss')
         loss, _ = model.parse_losses(losses)
     t1 = _clock(device)
     with torch.autograd.profiler.record_function(_SCOPE + 'backward'):
@@ -774,7 +794,8 @@ def machine_info(device: str, threads: int, amp: bool = False) -> dict:
         device=device,
         torch=torch.__version__,
         python=platform.python_version(),
-        precision='AMP (fp16 autocast)' if amp else 'fp32')
+        precision=('AMP (fp16 autocast; bf16 where a model is named so)'
+                   if amp else 'fp32'))
     if torch.device(device).type == 'cuda':
         info['gpu'] = torch.cuda.get_device_name(device)
     return info
@@ -788,15 +809,21 @@ DISPLAY_NAMES = {'SimMIM': 'SimMIM', 'SGMIM': 'SG-MIM', 'MAE': 'MAE',
 
 def model_names(baseline: Config, candidate: Config) -> Tuple[str, str]:
     """(baseline, candidate) display names from their model types
-    (:data:`DISPLAY_NAMES`, ' + MTO' where ``model.mto`` is set, ' (fused
-    attention)' with a ``FusedWindowAttentionHook``); 'baseline' /
-    'candidate' when they coincide."""
-    names = tuple(
-        DISPLAY_NAMES.get(str(cfg.model.type).split('.')[-1],
-                          str(cfg.model.type).split('.')[-1]) +
-        (' + MTO' if cfg.model.get('mto') is not None else '') +
-        (' (fused attention)' if uses_fused_window_attention(cfg) else '')
-        for cfg in (baseline, candidate))
+    (:data:`DISPLAY_NAMES`, ' + MTO' where ``model.mto`` is set, then
+    'fused attention' with a ``FusedWindowAttentionHook``, 'compiled' with
+    ``compile`` and 'bf16' with a bfloat16 ``optim_wrapper.dtype``, in
+    brackets); 'baseline' / 'candidate' when they coincide."""
+    def name(cfg):
+        kind = str(cfg.model.type).split('.')[-1]
+        paths = [label for label, on in (
+            ('fused attention', uses_fused_window_attention(cfg)),
+            ('compiled', uses_compile(cfg)),
+            ('bf16', autocast_dtype(cfg) == 'bfloat16')) if on]
+        return (DISPLAY_NAMES.get(kind, kind) +
+                (' + MTO' if cfg.model.get('mto') is not None else '') +
+                (f' ({", ".join(paths)})' if paths else ''))
+
+    names = (name(baseline), name(candidate))
     return names if names[0] != names[1] else ('baseline', 'candidate')
 
 
@@ -871,9 +898,12 @@ def benchmark_pair(baseline: Union[str, Config],
     same masked batch. ``names`` defaults to :func:`model_names`. Returns
     a dict
     with per-model ``params``, ``times`` (ms lists per phase), ``summary``
-    (median / IQR per phase), ``memory`` (:func:`peak_memory`) and
-    ``breakdown`` (:func:`profile_breakdown`, omitted when
-    ``breakdown_iters`` is 0), plus ``ratio`` (candidate / baseline):
+    (median / IQR per phase), ``first_iteration`` (ms of the model's first
+    iteration, run before the warm-up: a compiled model compiles in it),
+    ``compiled``, ``memory`` (:func:`peak_memory`) and ``breakdown``
+    (:func:`profile_breakdown`, omitted when ``breakdown_iters`` is 0 and
+    for a compiled model, whose kernels carry no module scopes), plus
+    ``ratio`` (candidate / baseline):
     ``wall`` and ``cpu``, each with ``medians`` (ratio of the medians) and
     ``paired`` (median and IQR of the per-round ratios), ``memory`` and
     ``params``; ``timer`` ('wall' or 'cpu') names the time the target is
@@ -884,6 +914,10 @@ def benchmark_pair(baseline: Union[str, Config],
     if amp and torch.device(device).type != 'cuda':
         raise ValueError('--amp needs --device cuda')
     configs = [load_config(c) for c in (baseline, candidate)]
+    for cfg in configs:
+        if not amp and autocast_dtype(cfg) == 'bfloat16':
+            raise ValueError(f'{cfg.filename}: optim_wrapper.dtype='
+                             "'bfloat16' is measured with amp (--amp) only")
     names = tuple(names or model_names(*configs))
     batches, specs = pair_batches(configs, batch_size, device)
     runs, cfgs = {}, {}
@@ -893,8 +927,14 @@ def benchmark_pair(baseline: Union[str, Config],
         runs[name] = TrainingRun(model, build_optim_wrapper(model, cfg, amp),
                                  batch)
         cfgs[name] = config if isinstance(config, str) else cfg.filename
+    # the first iteration alone: a compiled model traces and compiles in it
+    first = {name: 1e3 * sum(train_iteration(*run).values())
+             for name, run in runs.items()}
     times = time_training_iterations(runs, iters, warmup, progress)
-    profiles = interleaved_profiles(runs, breakdown_iters)
+    # the profiler's module scopes do not reach into compiled graphs
+    profiled = {name: run for name, run in runs.items()
+                if not uses_compile(configs[names.index(name)])}
+    profiles = interleaved_profiles(profiled, breakdown_iters)
     result = dict(
         batch_size=batch_size, iters=iters, warmup=warmup, device=device,
         amp=amp, geometry=specs[0], batches=dict(zip(names, specs)),
@@ -906,10 +946,12 @@ def benchmark_pair(baseline: Union[str, Config],
             trainable=count_parameters(run.model, trainable=True),
             flops=count_flops(run.model, run.batch),
             times=times[name],
+            first_iteration=first[name],
+            compiled=uses_compile(configs[names.index(name)]),
             summary={k: summarize(v)
                      for k, v in times[name].items()},
             memory=peak_memory(*run))
-        if breakdown_iters:
+        if breakdown_iters and name in profiled:
             entry['breakdown'] = median_breakdown(profiles[name], run.model,
                                                   device)
         result['models'][name] = entry
@@ -1053,12 +1095,37 @@ def format_markdown(result: dict, title: str, machine: dict,
         f'peak {_mib(base["memory"]["transient"])} / '
         f'{_mib(cand["memory"]["transient"])}.',
     ]
-    if 'breakdown' in cand:
+    if base.get('compiled') or cand.get('compiled'):
+        lines += ['', _compile_text(base_name, base, cand_name, cand)]
+    if 'breakdown' in base and 'breakdown' in cand:
         lines += ['', _format_breakdown(base_name, base['breakdown'],
                                         cand_name, cand['breakdown'],
                                         result['device'])]
     lines += ['', f'Reproduce: `{command}`']
     return '\n'.join(lines)
+
+
+def _compile_text(base_name, base, cand_name, cand) -> str:
+    """Compile time against the speed-up: the first iteration of each model
+    (a compiled one compiles in it) above its median iteration, and the
+    iterations after which the candidate's saving repays the difference."""
+    extra = {name: entry['first_iteration'] -
+             entry['summary']['total']['median']
+             for name, entry in ((base_name, base), (cand_name, cand))}
+    text = ('Compilation (first iteration above the median one; the '
+            'profile breakdown is omitted for a compiled model, whose '
+            'kernels carry no module scopes): ' + ', '.join(
+                f'{name} {extra[name] / 1e3:,.1f} s' for name in extra))
+    saving = (base['summary']['total']['median'] -
+              cand['summary']['total']['median'])
+    cost = extra[cand_name] - extra[base_name]
+    if saving > 0 and cost > 0:
+        text += (f'; {cand_name} repays its extra '
+                 f'{cost / 1e3:,.1f} s after {math.ceil(cost / saving):,} '
+                 'iterations')
+    elif saving <= 0:
+        text += f'; {cand_name} saves no time per iteration here'
+    return text + '.'
 
 
 def _throughput_text(result, base_name, cand_name, peak_tflops) -> str:

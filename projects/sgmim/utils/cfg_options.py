@@ -5,8 +5,9 @@ A key is a dotted path into the config (list elements by index, e.g.
 ``train_dataloader.dataset.pipeline.0.scale``). It is accepted when
 
 * its first key is in the config, or is a parameter of mmengine's ``Runner``
-  (``randomness``, ``load_from``, ...: read by the runner even where the
-  config leaves them out; an absent one counts as an empty dict);
+  or ``compile`` (``randomness``, ``load_from``, ...: read by the runner
+  even where the config leaves them out; an absent one counts as an empty
+  dict);
 * every further key but the last exists (a dict key, or a list index in
   range);
 * the last key exists, or is new under a dict and no existing key of that
@@ -27,8 +28,9 @@ from mmengine.runner import Runner
 
 ADD_PREFIX = '+'
 NEAR_MISS = 0.8
+# ``compile`` is read by the runner from the config itself (``_maybe_compile``)
 RUNNER_KEYS = frozenset(inspect.signature(Runner.__init__).parameters) - {
-    'self', 'cfg'}
+    'self', 'cfg'} | {'compile'}
 RULES_HELP = 'a key not in the config is an error, +key=value adds one'
 USAGE = ('--cfg-options takes key=value pairs, e.g. '
          'train_dataloader.batch_size=4 (+key=value adds a new key)')

@@ -1,15 +1,18 @@
-"""Config editing shared by ``tools/train.py`` and ``tools/test.py``.
+"""Config editing shared by ``tools/train.py``, ``tools/test.py`` and the
+benchmarks.
 
 One entry serves mmpretrain, mmseg and mmdet configs: the library is the
 config's ``default_scope``. The command-line options follow the three
 libraries' own ``tools/train.py`` / ``tools/test.py``.
 """
+import logging
 import os
 import os.path as osp
 
 import torch
 import torch.distributed as dist
 from mmengine.config import Config
+from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
@@ -18,6 +21,8 @@ from .data_root import set_data_root
 
 SCOPES = ('mmpretrain', 'mmseg', 'mmdet')
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
+AMP_DTYPES = ('float16', 'bfloat16')
+NO_LOSS_SCALE = dict(enabled=False)  # GradScaler(enabled=False)
 
 
 def add_common_args(parser) -> None:
@@ -102,6 +107,29 @@ def leave_distributed() -> None:
         dist.destroy_process_group()
 
 
+def apply_amp(cfg, dtype: str = 'float16') -> None:
+    """``--amp [dtype]``: switch the optimizer wrapper to mmengine's
+    ``AmpOptimWrapper`` autocasting to ``dtype``: float16 with the config's
+    loss scaling (dynamic when it has none), or bfloat16, which has
+    float32's exponent range and so no loss scaling (nor its skipping of
+    steps with inf / NaN gradients)."""
+    wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
+        raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper or '
+                         f'AmpOptimWrapper, got {wrapper!r}')
+    if wrapper == 'AmpOptimWrapper' and cfg.optim_wrapper.get(
+            'dtype', 'float16') == dtype:
+        print_log('AMP is already enabled in the config.', logger='current',
+                  level=logging.WARNING)
+        return
+    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    cfg.optim_wrapper.dtype = dtype
+    if dtype == 'bfloat16':
+        cfg.optim_wrapper.loss_scale = dict(NO_LOSS_SCALE)
+    elif cfg.optim_wrapper.get('loss_scale') in (None, NO_LOSS_SCALE):
+        cfg.optim_wrapper.loss_scale = 'dynamic'
+
+
 def build_runner(cfg: Config) -> Runner:
     """Build the config's runner: ``runner_type`` if given, else
     :class:`~sgmim.engine.runners.LRScalingRunner` (mmengine's ``Runner``
@@ -110,19 +138,31 @@ def build_runner(cfg: Config) -> Runner:
     Raises:
         ValueError: ``auto_scale_lr.rule`` is unknown, or is not
             ``'linear'`` while ``runner_type`` names a runner that would
-            ignore it.
+            ignore it; or ``compile`` is on with such a runner (mmengine's
+            would compile ``train_step``: see
+            ``sgmim.engine.runners.model_compile``).
+        KeyError: ``compile`` holds a key that is not a ``torch.compile``
+            keyword.
     """
-    from sgmim.engine.runners import LRScalingRunner, lr_scaling_rule
+    from sgmim.engine.runners import (LRScalingRunner, compile_options,
+                                      lr_scaling_rule)
     auto_scale_lr = cfg.get('auto_scale_lr')
     rule = lr_scaling_rule(auto_scale_lr)
+    compiled = compile_options(cfg.get('compile')) is not None
     if 'runner_type' not in cfg:
         return LRScalingRunner.from_cfg(cfg)
     runner_cls = RUNNERS.get(cfg.runner_type)
+    ours = isinstance(runner_cls, type) and issubclass(runner_cls,
+                                                       LRScalingRunner)
     if (rule != 'linear' and (auto_scale_lr or {}).get('enable', False)
-            and not (isinstance(runner_cls, type)
-                     and issubclass(runner_cls, LRScalingRunner))):
+            and not ours):
         raise ValueError(
             f'auto_scale_lr.rule={rule!r} needs a runner derived from '
             f'LRScalingRunner; runner_type={cfg.runner_type!r} scales '
             'linearly')
+    if compiled and not ours:
+        raise ValueError(
+            f'compile needs a runner derived from LRScalingRunner; '
+            f'runner_type={cfg.runner_type!r} would compile train_step, '
+            'optimizer step included')
     return RUNNERS.build(cfg)

@@ -24,6 +24,8 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 from torch.utils.data import DataLoader
 
+from .model_compile import compile_model
+
 __all__ = ['LR_SCALING_RULES', 'lr_scaling_rule', 'lr_scale_factor',
            'LRScalingRunner']
 
@@ -82,7 +84,9 @@ def _is_built(schedulers) -> bool:
 class LRScalingRunner(Runner):
     """``Runner`` whose ``scale_lr`` follows ``auto_scale_lr.rule``
     (:data:`LR_SCALING_RULES`: ``'linear'``, mmengine's, or ``'sqrt'``,
-    LUT's); everything else is mmengine's.
+    LUT's), and whose ``compile`` compiles the model's forward
+    (:func:`~sgmim.engine.runners.model_compile.compile_model`) where
+    mmengine's compiles ``train_step``; everything else is mmengine's.
 
     ``tools/train.py`` builds every config without a ``runner_type`` with
     this runner. Another entry point (mmpretrain's ``tools/train.py``) uses
@@ -112,3 +116,10 @@ class LRScalingRunner(Runner):
         for wrapper in wrappers:
             for group in wrapper.optimizer.param_groups:
                 group['lr'] = group['lr'] * ratio
+
+    def _maybe_compile(self, target: str) -> None:
+        """``cfg.compile`` (True, or a dict of ``torch.compile`` keywords)
+        compiles the model's forward; mmengine calls this with
+        ``'train_step'`` after loading or resuming, before the first
+        iteration."""
+        compile_model(self.model, self.cfg.get('compile'))
