@@ -509,6 +509,16 @@ def test_fast_path_pairs(name):
         [baseline] + [bmtool.VARIANT_LABELS[v] for v in variants])
 
 
+def test_bf16_variant_on_a_dynamic_loss_scale_config():
+    # MAE's configs scale the loss dynamically: bf16 turns the scaler off
+    mae = bmtool.PAIRS['mae-mto-vit-base-224'][1]
+    assert bmtool.load_pair_config(mae, None).optim_wrapper.loss_scale == \
+        'dynamic'
+    cfg = bmtool.load_pair_config(mae, None, ['bf16'])
+    assert cfg.optim_wrapper.dtype == 'bfloat16'
+    assert cfg.optim_wrapper.loss_scale == dict(enabled=False)
+
+
 def test_the_benchmark_builds_a_config_on_its_path():
     # fused: as the hook leaves the model before a run; compiled: as the
     # runner leaves it before the first iteration

@@ -43,6 +43,7 @@ from sgmim.benchmarking import benchmark
 from sgmim.benchmarking.data_rate import pipeline_rate, workers_needed
 from sgmim.utils.cfg_options import (RULES_HELP, CfgOptionsAction,
                                      merge_cfg_options)
+from sgmim.utils.run_config import apply_amp
 
 # name: (title, baseline config, candidate config, time-ratio target)
 PAIRS = {
@@ -158,14 +159,14 @@ PAIRS.update({
         'SG-MIM Swin-nano (synth config), compiled vs eager, 96 px',
         SGMIM_SYNTH, (SGMIM_SYNTH, 'compiled'), 1.0),
 })
-# what a variant merges into a config: the fused window attention as a
-# run's custom hook switches it on; the forward compiled as the runner does
+# how a variant edits a config: the fused window attention as a run's
+# custom hook switches it on; the forward compiled as the runner does
 # (inductor); bf16 autocast as tools/train.py --amp bfloat16 sets it
 VARIANTS = dict(
-    fused=dict(custom_hooks=[dict(type='FusedWindowAttentionHook')]),
-    compiled=dict(compile=True),
-    bf16=dict(optim_wrapper=dict(dtype='bfloat16',
-                                 loss_scale=dict(enabled=False))),
+    fused=lambda cfg: cfg.merge_from_dict(
+        dict(custom_hooks=[dict(type='FusedWindowAttentionHook')])),
+    compiled=lambda cfg: cfg.merge_from_dict(dict(compile=True)),
+    bf16=lambda cfg: apply_amp(cfg, 'bfloat16'),
 )
 VARIANT_LABELS = dict(fused='FusedWindowAttentionHook', compiled='compile',
                       bf16='bf16 autocast')
@@ -345,7 +346,7 @@ def load_pair_config(path, cfg_options, variants=()):
         variants = (*own, *variants)
     cfg = benchmark.load_config(config_path(path))
     for variant in variants:
-        cfg.merge_from_dict(VARIANTS[variant])
+        VARIANTS[variant](cfg)
     merge_cfg_options(cfg, cfg_options)
     return cfg
 

@@ -2,8 +2,8 @@
 
 mmengine's ``Runner`` compiles ``model.train_step`` (``cfg.compile``),
 which holds the optimizer wrapper's backward and step: with torch 2.13
-dynamo fails inside ``Adam.step`` on mmengine's param groups, and the
-wrapper's Python counters change every iteration. :func:`compile_model`
+dynamo fails inside ``Adam.step`` on mmengine's param groups (an
+``InternalTorchDynamoError`` on the synth SG-MIM config). :func:`compile_model`
 compiles the model's own forward instead (``nn.Module.compile``: in
 place, so the state-dict keys stay those of the eager model, where
 ``torch.compile(model)`` would prefix ``_orig_mod.``). The data
