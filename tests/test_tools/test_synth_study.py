@@ -469,6 +469,43 @@ def test_the_shipped_study_file():
     assert all(e.config.is_file() for e in [*s.methods[1:], *s.tasks])
 
 
+def test_the_shipped_screen_texture_study_file():
+    """The data check: the first study's methods, seeds and depth task on a
+    set whose textures are fixed to the image."""
+    first = st.load_study(CONFIGS / 'synth/studies/sgmim_vs_simmim.py')
+    s = st.load_study(
+        CONFIGS / 'synth/studies/sgmim_vs_simmim_screen_textures.py')
+    assert [m.name for m in s.methods] == ['random', 'SimMIM', 'SG-MIM']
+    assert [(m.config, m.cfg_options) for m in s.methods] == [
+        (m.config, m.cfg_options) for m in first.methods]
+    task, = s.tasks
+    assert (task.name, task.config, task.cfg_options, task.metrics) == (
+        'depth', first.tasks[0].config, first.tasks[0].cfg_options,
+        first.tasks[0].metrics)
+    assert s.data['options'] == {
+        **first.data['options'], 'subsets': ['imagenet', 'nyu'],
+        'texture_space': 'screen',
+        'sizes': {k: v for k, v in first.data['options']['sizes'].items()
+                  if k in ('imagenet', 'nyu')}}
+    assert s.seeds == first.seeds + [3, 4]
+    assert s.data['seed'] == first.data['seed']
+
+
+def test_the_shipped_low_data_study_file():
+    """The low-data check: the first study's depth task on 24 of its 96
+    training images, every other setting the first study's."""
+    first = st.load_study(CONFIGS / 'synth/studies/sgmim_vs_simmim.py')
+    s = st.load_study(CONFIGS / 'synth/studies/sgmim_vs_simmim_24img.py')
+    assert [(m.name, m.config, m.cfg_options) for m in s.methods] == [
+        (m.name, m.config, m.cfg_options) for m in first.methods]
+    task, = s.tasks
+    assert (task.name, task.config, task.metrics) == (
+        'depth-24img', first.tasks[0].config, first.tasks[0].metrics)
+    assert task.cfg_options == {**first.tasks[0].cfg_options,
+                                'train_dataloader.dataset.indices': 24}
+    assert (s.data, s.seeds) == (first.data, first.seeds)
+
+
 def test_the_shipped_lut_study_file():
     s = st.load_study(CONFIGS / 'synth/studies/lut_vs_mae.py')
     assert [m.name for m in s.methods] == ['random', 'MAE', 'LUT', 'SimMIM',
@@ -636,6 +673,17 @@ def test_study_data_is_generated_once_and_read_by_the_tools(fake,
     assert ('SynthScenes generated for the study (seed 3, subsets nyu): 0 '
             'pre-training images, 3 training and 1 test images per other '
             'task;') in doc
+    assert 'albedo patterns' not in doc
+    # a non-default texture space is a new set, and the report says so
+    write_study(root / 'study.py',
+                data.format(n=3)[:-2] + ", texture_space='screen')\n")
+    study('--seeds', 0)
+    assert len(cwds) == 42
+    assert json.loads(
+        manifest.read_text())['options']['texture_space'] == 'screen'
+    doc = (root / 'docs' / 'study.md').read_text()
+    assert ('3 training and 1 test images per other task, albedo patterns '
+            'in screen space;') in doc
 
 
 def test_study_data_options_are_checked(fake):

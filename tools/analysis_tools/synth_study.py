@@ -303,6 +303,9 @@ def grid_section(r):
         if set(opts['subsets']) - {'imagenet'}:
             counts.append(f'{opts["num_train"]} training and '
                           f'{opts["num_val"]} test images per other task')
+        if 'texture_space' in opts:  # recorded only when not the default
+            counts.append(f'albedo patterns in {opts["texture_space"]} '
+                          'space')
         lines += ['', f'Data: SynthScenes generated for the study (seed '
                   f'{study.data["seed"]}, subsets '
                   f'{", ".join(opts["subsets"])}): {", ".join(counts)}; '

@@ -5,6 +5,7 @@ import sys
 import time
 
 from .generate import DEFAULT_SUBSETS, OPTIONAL_SUBSETS, SUBSETS, generate
+from .render import TEXTURE_SPACES
 
 
 def build_parser():
@@ -38,6 +39,12 @@ def build_parser():
     parser.add_argument('--min-objects', type=int, default=3)
     parser.add_argument('--max-objects', type=int, default=7)
     parser.add_argument('--min-visible-area', type=int, default=16)
+    parser.add_argument(
+        '--texture-space', choices=TEXTURE_SPACES, default='surface',
+        help='where albedo patterns are evaluated: on the surfaces (metric, '
+        'they foreshorten with depth) or fixed to the image ("screen": '
+        'texture carries no depth cue; frames of a trajectory then break '
+        'photometric consistency)')
     parser.add_argument('--workers', type=int, default=1)
     parser.add_argument('--quiet', action='store_true',
                         help='no progress bar')
@@ -62,7 +69,8 @@ def main(argv=None):
             sizes={name: (w, h) for name, w, h in args.size},
             pretrain_size_range=tuple(args.pretrain_size_range),
             min_objects=args.min_objects, max_objects=args.max_objects,
-            min_visible_area=args.min_visible_area, workers=args.workers,
+            min_visible_area=args.min_visible_area,
+            texture_space=args.texture_space, workers=args.workers,
             show_progress=not args.quiet)
     except ValueError as error:
         parser.error(str(error))

@@ -12,6 +12,7 @@ from .files import write_json
 from .ibims_layout import IBimsLayout
 from .layouts import LAYOUTS as _LAYOUTS
 from .layouts import ViewJob
+from .render import check_texture_space
 from .sampling import MAX_OBJECTS, STYLE_NAMES
 
 VERSION = '1.0.0'
@@ -43,6 +44,11 @@ _COUNT_OPTIONS = ('num_pretrain', 'num_pretrain_val', 'num_train', 'num_val',
 
 #: Options recorded in the manifest only when their subset is generated.
 _SUBSET_OPTIONS = {'num_ibims': 'ibims'}
+
+#: Options recorded in the manifest only when they differ from these
+#: defaults, so that a default run's manifest (and every existing study's
+#: data) stays as it was before the option existed.
+_RECORDED_IF_CHANGED = {'texture_space': 'surface'}
 
 #: Options that change how files are produced but never their content.
 _EXECUTION_OPTIONS = ('workers', 'show_progress')
@@ -92,6 +98,7 @@ class GenerateOptions:
     max_objects: int = 7
     min_visible_area: int = 16  # px; smaller COCO instances are skipped
     num_ibims: int = 4  # ibims/ test images (an optional subset)
+    texture_space: str = 'surface'  # render.TEXTURE_SPACES: or 'screen'
     workers: int = 1
     show_progress: bool = True
 
@@ -120,6 +127,7 @@ class GenerateOptions:
                 raise ValueError(f'sizes: unknown subset {subset!r}')
             sizes[subset] = _as_size(f'sizes[{subset!r}]', size)
         set_('sizes', sizes)
+        check_texture_space(self.texture_space)
         lo, hi = _as_size('pretrain_size_range', self.pretrain_size_range)
         if hi < lo:
             raise ValueError(f'pretrain_size_range: min > max in '
@@ -151,6 +159,9 @@ class GenerateOptions:
             options.pop(name)
         for name, subset in _SUBSET_OPTIONS.items():
             if subset not in self.subsets:
+                options.pop(name)
+        for name, default in _RECORDED_IF_CHANGED.items():
+            if options[name] == default:
                 options.pop(name)
         options['sizes'] = {s: self.size_of(s) for s in self.subsets
                             if self.size_of(s) is not None}

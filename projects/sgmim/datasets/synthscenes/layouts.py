@@ -96,7 +96,8 @@ class _SingleViewLayout(_Layout):
         scene = sample_scene(rng, style, options.min_objects,
                              options.max_objects)
         camera = sample_camera(rng, scene, *self.size(rng, options))
-        return Rendered(style, scene, render_view(scene, camera), rng)
+        view = render_view(scene, camera, options.texture_space)
+        return Rendered(style, scene, view, rng)
 
 
 class ImageNetLayout(_SingleViewLayout):
@@ -301,7 +302,8 @@ class _SequenceLayout(_Layout):
         camera = trajectory.camera(frame, *options.size_of(self.name), hfov)
         frame_rng = view_rng(seed, job.subset, job.split, _ROLE_FRAME,
                              sequence, frame)
-        return Rendered(style, scene, render_view(scene, camera), frame_rng)
+        view = render_view(scene, camera, options.texture_space)
+        return Rendered(style, scene, view, frame_rng)
 
 
 class KITTILayout(_SequenceLayout):

@@ -12,6 +12,17 @@ _ROOM_PART_SURFACE = {ROOM_FACES.index('y-'): 'floor',
                       ROOM_FACES.index('y+'): 'ceiling'}
 
 
+#: ``render_view(texture_space=...)``: where the albedo patterns are
+#: evaluated. ``'surface'``: metric coordinates on each surface, so a
+#: pattern foreshortens and shrinks with distance as a painted one does.
+#: ``'screen'``: as if every surface were a fronto-parallel plane
+#: ``SCREEN_TEXTURE_DISTANCE`` metres away, so the pattern is fixed to the
+#: image and says nothing about depth or orientation (nor moves with the
+#: camera).
+TEXTURE_SPACES = ('surface', 'screen')
+SCREEN_TEXTURE_DISTANCE = 3.0
+
+
 #: Relative inflation of bounding balls (keeps the cull conservative).
 _BOUND_INFLATION = 1.0 + 1e-6
 
@@ -69,6 +80,29 @@ def _albedo_and_labels(scene, uv, part, instance):
     return colour, semantic
 
 
+def check_texture_space(texture_space):
+    """``texture_space`` if it is one of :data:`TEXTURE_SPACES`, else a
+    ``ValueError`` naming it."""
+    if texture_space not in TEXTURE_SPACES:
+        raise ValueError(f'texture_space: unknown texture space '
+                         f'{texture_space!r}, expected one of '
+                         f'{TEXTURE_SPACES}')
+    return texture_space
+
+
+def texture_coordinates(camera, surface_uv, texture_space):
+    """Coordinates ``(H*W, 2)`` at which the albedo patterns are evaluated.
+
+    ``'surface'``: ``surface_uv``, the hits' metric surface coordinates.
+    ``'screen'``: ``D ((u - c_x) / f_x, (v - c_y) / f_y)`` for pixel
+    ``(u, v)`` with ``D`` = :data:`SCREEN_TEXTURE_DISTANCE`, the surface
+    coordinates of a fronto-parallel plane at depth ``D``.
+    """
+    if check_texture_space(texture_space) == 'surface':
+        return surface_uv
+    return SCREEN_TEXTURE_DISTANCE * camera.image_plane_coordinates()
+
+
 def light_visibility(scene, points, normal):
     """1 where the segment from ``p + bias n`` to the light hits no object.
 
@@ -90,8 +124,9 @@ def light_visibility(scene, points, normal):
     return visible
 
 
-def render_view(scene, camera):
-    """Render ``scene`` from ``camera``.
+def render_view(scene, camera, texture_space='surface'):
+    """Render ``scene`` from ``camera``, its albedo patterns evaluated in
+    ``texture_space`` (one of :data:`TEXTURE_SPACES`).
 
     Returns a dict of ``rgb`` uint8 (H, W, 3); ``depth`` float32 (H, W)
     metric z-depth (along the optical axis, not ray length); ``semantic``
@@ -113,7 +148,9 @@ def render_view(scene, camera):
     dirs = camera.ray_directions()
     t, normal, uv, part, instance = _nearest_hits(scene, origin, dirs)
     points = origin + t[:, None] * dirs
-    colour, semantic = _albedo_and_labels(scene, uv, part, instance)
+    colour, semantic = _albedo_and_labels(
+        scene, texture_coordinates(camera, uv, texture_space), part,
+        instance)
     light = scene.light
     irradiance = lambert(normal, points, light.position, light.intensity,
                          light.ambient,

@@ -203,11 +203,16 @@ class Camera:
     def rotation(self):
         return self.pose[:3, :3]
 
-    def ray_directions(self):
-        """World directions ``(H*W, 3)``, row-major, with unit camera-z."""
+    def image_plane_coordinates(self):
+        """``((u - c_x) / f_x, (v - c_y) / f_y)`` of every pixel ``(u, v)``,
+        ``(H*W, 2)`` row-major: the camera-frame ray at unit z-depth."""
         v, u = np.mgrid[0:self.height, 0:self.width].astype(np.float64)
         fx, fy = self.K[0, 0], self.K[1, 1]
         cx, cy = self.K[0, 2], self.K[1, 2]
-        cam = np.stack([(u - cx) / fx, (v - cy) / fy, np.ones_like(u)],
-                       axis=-1).reshape(-1, 3)
+        return np.stack([(u - cx) / fx, (v - cy) / fy], axis=-1).reshape(-1, 2)
+
+    def ray_directions(self):
+        """World directions ``(H*W, 3)``, row-major, with unit camera-z."""
+        xy = self.image_plane_coordinates()
+        cam = np.concatenate([xy, np.ones((len(xy), 1))], axis=1)
         return cam @ self.rotation.T
